@@ -1,0 +1,32 @@
+"""Install, migrate and uninstall steps: the roles and defaults the app needs on every site.
+
+Everything here is idempotent, because it runs on every migrate too.
+"""
+
+import frappe
+
+ROLES = ("Tickets Member", "Tickets Admin", "Tickets Owner")
+
+
+def after_install():
+	ensure_roles()
+
+
+def after_migrate():
+	ensure_roles()
+
+
+def ensure_roles():
+	for role_name in ROLES:
+		if not frappe.db.exists("Role", role_name):
+			frappe.get_doc({"doctype": "Role", "role_name": role_name, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def before_uninstall():
+	"""Roles are not doctype records of this app, so uninstall removes them explicitly."""
+	for role_name in ROLES:
+		frappe.db.delete("Has Role", {"role": role_name})
+		if frappe.db.exists("Role", role_name):
+			frappe.delete_doc("Role", role_name, ignore_permissions=True, force=True)
