@@ -72,6 +72,7 @@ ensure_system_packages() {
 	have runuser || missing+=(util-linux)
 	have pkg-config || missing+=(pkg-config)
 	have curl || missing+=(curl)
+	have rsync || missing+=(rsync)
 	python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
 	[ -e /usr/include/python3*/Python.h ] 2>/dev/null || ls /usr/include/python3*/Python.h >/dev/null 2>&1 || missing+=(python3-dev)
 	have mariadb || have mysql || missing+=(mariadb-server mariadb-client)
@@ -184,6 +185,11 @@ ensure_bench() {
 		if [ -n "${FRAPPE_PATH:-}" ]; then
 			log "bench init from the local Frappe source $FRAPPE_PATH (branch $FRAPPE_BRANCH)"
 			source_args="--frappe-path '$FRAPPE_PATH'"
+			# A local source owned by another user is "dubious" to git; trust it explicitly.
+			as_bench_user "git config --global --get-all safe.directory | grep -qxF '$FRAPPE_PATH/.git' \
+				|| git config --global --add safe.directory '$FRAPPE_PATH/.git'; \
+				git config --global --get-all safe.directory | grep -qxF '$FRAPPE_PATH' \
+				|| git config --global --add safe.directory '$FRAPPE_PATH'"
 		else
 			log "bench init with Frappe $FRAPPE_BRANCH from its public repository"
 		fi
@@ -212,17 +218,18 @@ PY"
 # Puts this checkout (never a stale copy) at apps/tg_tickets and installs it into the bench env.
 link_checkout() {
 	local target="$BENCH_DIR/apps/$APP"
-	if as_bench_user "test -r '$CHECKOUT/setup.py' && test -x '$CHECKOUT/$APP'"; then
+	# pip's editable install writes egg-info into the app folder, so a link needs a writable checkout.
+	if as_bench_user "test -w '$CHECKOUT' && test -r '$CHECKOUT/setup.py'"; then
 		if [ "$(readlink "$target" 2>/dev/null)" != "$CHECKOUT" ]; then
 			log "linking $CHECKOUT into the bench"
 			as_bench_user "rm -rf '$target' && ln -s '$CHECKOUT' '$target'"
 		fi
 	else
-		# The bench user cannot read this checkout (e.g. under /root): mirror it exactly instead.
-		log "mirroring $CHECKOUT into the bench (the bench user cannot read it in place)"
+		# The bench user cannot write this checkout (e.g. root's): mirror it exactly, on every run.
+		log "mirroring $CHECKOUT into the bench (the bench user cannot write it in place)"
 		[ -L "$target" ] && as_bench_user "rm -f '$target'"
 		$SUDO mkdir -p "$target"
-		$SUDO rsync -a --delete --exclude .git --exclude artifacts --exclude '*.pyc' "$CHECKOUT/" "$target/" 2>/dev/null \
+		$SUDO rsync -a --delete --exclude .git --exclude artifacts --exclude '*.pyc' --exclude '*.egg-info' "$CHECKOUT/" "$target/" 2>/dev/null \
 			|| { $SUDO rm -rf "$target" && $SUDO cp -a "$CHECKOUT" "$target"; }
 		$SUDO chown -R "$BENCH_USER:" "$target"
 	fi

@@ -5,8 +5,41 @@ app_publisher = "tg_tickets"
 app_description = "Telegram-native helpdesk for the Frappe desk"
 app_email = "dev@tg-tickets.invalid"
 app_license = "MIT"
-required_apps = ["frappe"]
 
 after_install = "tg_tickets.install.after_install"
 after_migrate = "tg_tickets.install.after_migrate"
 before_uninstall = "tg_tickets.install.before_uninstall"
+
+# --- permissions (tg_tickets/permissions.py) ---
+permission_query_conditions = {
+	"Ticket": "tg_tickets.permissions.ticket_query_conditions",
+}
+has_permission = {
+	"Ticket": "tg_tickets.permissions.has_ticket_permission",
+}
+
+# --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
+doc_events = {
+	"Comment": {
+		"before_insert": "tg_tickets.tickets.activity.before_comment_insert",
+		"validate": "tg_tickets.tickets.activity.before_comment_save",
+		"after_insert": "tg_tickets.tickets.activity.after_comment_change",
+		"on_update": "tg_tickets.tickets.activity.after_comment_change",
+		"on_trash": "tg_tickets.tickets.activity.before_comment_delete",
+		"after_delete": "tg_tickets.tickets.activity.after_comment_change",
+	},
+	"File": {
+		"before_insert": "tg_tickets.tickets.activity.before_file_insert",
+		"after_insert": "tg_tickets.tickets.activity.after_file_change",
+		"on_trash": "tg_tickets.tickets.activity.before_file_delete",
+		"after_delete": "tg_tickets.tickets.activity.after_file_change",
+	},
+}
+
+# --- Frappe's list endpoints, made ticket-aware (tg_tickets/overrides/reportview.py) ---
+override_whitelisted_methods = {
+	"frappe.desk.reportview.get": "tg_tickets.overrides.reportview.get",
+	"frappe.desk.reportview.get_list": "tg_tickets.overrides.reportview.get_list",
+	"frappe.desk.reportview.get_count": "tg_tickets.overrides.reportview.get_count",
+	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
+}

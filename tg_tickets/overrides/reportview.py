@@ -1,0 +1,136 @@
+"""Ticket-aware wrappers around Frappe's list endpoints (reportview get/get_count, sidebar group-by).
+
+For any other doctype they call Frappe's own function unchanged. For Ticket they add two things the
+stock list query lacks: a text-search pseudo filter (`["Ticket", "_search", "like", "words"]`) answered
+through tickets/search.py, and natural order for status and priority (sorted by their rank columns).
+"""
+
+import json
+
+import frappe
+from frappe.desk import listview as frappe_listview
+from frappe.desk import reportview as frappe_reportview
+from frappe.desk.reportview import compress, execute, get_form_params
+from frappe.utils import cint, sbool
+
+from tg_tickets.tickets.fields import natural_order_by
+from tg_tickets.tickets.search import search_condition
+
+SEARCH_FIELD = "_search"
+
+
+def _pop_search(filters) -> tuple[list | dict | None, str | None]:
+	"""Removes the search pseudo filter from list- or dict-shaped filters; returns (filters, text)."""
+	if not filters:
+		return filters, None
+	if isinstance(filters, str):
+		filters = json.loads(filters)
+	text = None
+	if isinstance(filters, dict):
+		if SEARCH_FIELD in filters:
+			value = filters.pop(SEARCH_FIELD)
+			text = value[-1] if isinstance(value, (list, tuple)) else value
+		return filters, text
+	kept = []
+	for condition in filters:
+		fieldname = condition[1] if len(condition) >= 4 else condition[0]
+		if fieldname == SEARCH_FIELD:
+			text = condition[-1]
+		else:
+			kept.append(condition)
+	return kept, text
+
+
+def _as_list(doctype: str, filters) -> list:
+	if not filters:
+		return []
+	if isinstance(filters, dict):
+		out = []
+		for key, value in filters.items():
+			if isinstance(value, (list, tuple)):
+				out.append([doctype, key, value[0], value[1] if len(value) > 1 else None])
+			else:
+				out.append([doctype, key, "=", value])
+		return out
+	return list(filters)
+
+
+def _ticket_args(for_count: bool = False):
+	"""Frappe's validated list arguments with our search condition and natural order applied."""
+	form = frappe.local.form_dict
+	form.filters, text = _pop_search(form.get("filters"))
+	args = get_form_params()
+	condition = search_condition(str(text).strip("% "), for_count=for_count) if text else None
+	if condition:
+		args.filters = _as_list(args.doctype, args.filters) + [condition]
+	if args.order_by:
+		args.order_by = natural_order_by(args.order_by)
+	return args
+
+
+def _is_ticket() -> bool:
+	return frappe.local.form_dict.get("doctype") == "Ticket"
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get():
+	if not _is_ticket():
+		return frappe_reportview.get()
+	args = _ticket_args()
+	return compress(execute(**args), args=args)
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_list():
+	if not _is_ticket():
+		return frappe_reportview.get_list()
+	return execute(**_ticket_args())
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_count() -> int:
+	if not _is_ticket():
+		return frappe_reportview.get_count()
+	args = _ticket_args(for_count=True)
+	args.distinct = sbool(args.distinct)
+	distinct = "distinct " if args.distinct else ""
+	fieldname = f"{distinct}`tabTicket`.name"
+	args.order_by = None
+	args.limit = cint(args.limit)
+	if args.limit:
+		args.fields = [fieldname]
+		partial_query = execute(**args, run=0)
+		return frappe.db.sql(f"select count(*) from ( {partial_query} ) p")[0][0]
+	args.fields = [f"count({fieldname}) as total_count"]
+	return execute(**args)[0].get("total_count")
+
+
+@frappe.whitelist()
+def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[dict]:
+	if doctype != "Ticket":
+		return frappe_listview.get_group_by_count(doctype, current_filters, field)
+	if field != "assigned_to" and not frappe.get_meta(doctype).has_field(field):
+		frappe.throw(frappe._("Field {0} does not belong to Ticket").format(field))
+	filters, text = _pop_search(frappe.parse_json(current_filters))
+	filters = _as_list(doctype, filters)
+	condition = search_condition(str(text).strip("% "), for_count=True) if text else None
+	if condition:
+		filters.append(condition)
+	if field == "assigned_to":
+		# Our assignee is a field, not Frappe's ToDo-based assignment.
+		rows = frappe.get_list(
+			"Ticket", filters=filters, fields=["assigned_to as name", "count(*) as count"],
+			group_by="assigned_to", order_by="count desc", limit=50,
+		)
+		names = [r.name for r in rows if r.name]
+		full_names = dict(frappe.get_all("User", {"name": ("in", names)}, ["name", "full_name"], as_list=True)) if names else {}
+		for r in rows:
+			r.title = full_names.get(r.name) or r.name
+		return rows
+	return frappe.get_list(
+		"Ticket", filters=filters, fields=[f"`{field}` as name", "count(*) as count"],
+		group_by=field, order_by="count desc", limit=50,
+	)

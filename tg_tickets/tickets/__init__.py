@@ -1,0 +1,1 @@
+"""Ticket domain logic: codes, lifecycle rules, counters and search. Controllers delegate here."""
