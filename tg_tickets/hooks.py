@@ -13,9 +13,15 @@ before_uninstall = "tg_tickets.install.before_uninstall"
 # --- permissions (tg_tickets/permissions.py) ---
 permission_query_conditions = {
 	"Ticket": "tg_tickets.permissions.ticket_query_conditions",
+	# ticket admins may customise the ticket doctypes only (tg_tickets/extends/customization.py)
+	"Custom Field": "tg_tickets.extends.customization.customization_query_conditions",
+	"Property Setter": "tg_tickets.extends.customization.customization_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
+	"Customize Form": "tg_tickets.extends.customization.has_customization_permission",
+	"Custom Field": "tg_tickets.extends.customization.has_customization_permission",
+	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
 }
 
 # --- comments and files on tickets (tg_tickets/tickets/activity.py) ---

@@ -9,11 +9,14 @@ ROLES = ("Tickets Member", "Tickets Admin", "Tickets Owner")
 
 
 def after_install():
-	ensure_roles()
+	after_migrate()
 
 
 def after_migrate():
+	from tg_tickets.extends.customization import ensure_permissions
+
 	ensure_roles()
+	ensure_permissions()
 
 
 def ensure_roles():
@@ -25,7 +28,10 @@ def ensure_roles():
 
 
 def before_uninstall():
-	"""Roles are not doctype records of this app, so uninstall removes them explicitly."""
+	"""Roles and custom permissions are not doctype records of this app, so uninstall removes them."""
+	from tg_tickets.extends.customization import remove_permissions
+
+	remove_permissions()
 	for role_name in ROLES:
 		frappe.db.delete("Has Role", {"role": role_name})
 		if frappe.db.exists("Role", role_name):

@@ -1,0 +1,102 @@
+"""Demo data for the Run command: a user per role, Telegram chats, tickets in every status and
+priority, categories, and the feature switched on. Idempotent: a second load adds nothing."""
+
+import random
+
+import frappe
+from frappe.utils import add_days, now_datetime
+from frappe.utils.password import update_password
+
+from tg_tickets.tickets.fields import PRIORITIES, STATUSES
+
+DEMO_PASSWORD = "demo-tickets-2026"
+DEMO_USERS = {
+	"owner@demo.tg-tickets.test": ("Olga", "Owner", "Tickets Owner"),
+	"admin@demo.tg-tickets.test": ("Adam", "Admin", "Tickets Admin"),
+	"member@demo.tg-tickets.test": ("Mia", "Member", "Tickets Member"),
+	"agent@demo.tg-tickets.test": ("Arto", "Agent", "Tickets Member"),
+}
+DEMO_CHATS = [
+	("701000001", "Private", "Jane Cooper", "janecooper"),
+	("701000002", "Private", "Wade Warren", "wade_w"),
+	("701000003", "Private", "Esther Howard", None),
+	("701000004", "Private", "Cameron Williamson", "cam_w"),
+	("-1002000000101", "Forum", "Support topics", "acme_support_topics"),
+	("-1002000000102", "Supergroup", "ACME customers", "acme_customers"),
+	("-400000103", "Group", "Billing escalations", None),
+	("-1002000000104", "Channel", "ACME announcements", "acme_news"),
+]
+CATEGORIES = ["General", "Billing", "Technical", "Account"]
+TITLES = [
+	"Cannot log in after password reset", "Invoice shows the wrong VAT", "App crashes when uploading photos",
+	"Refund for double charge", "Bot does not answer in the group", "Change of company address",
+	"Export to CSV is empty", "2FA codes arrive late", "Feature request: dark mode", "Delivery stuck in customs",
+	"Subscription renewed twice", "Password reset mail not received",
+]
+
+
+def load_demo_data():
+	frappe.set_user("Administrator")
+	settings = frappe.get_single("Tickets Settings")
+	settings.enabled = 1
+	settings.members_can_create_tickets = 1
+	settings.members_can_edit_tickets = 1
+	if not settings.transport:
+		settings.transport = "record"
+	settings.save(ignore_permissions=True)
+
+	for email, (first, last, role) in DEMO_USERS.items():
+		if not frappe.db.exists("User", email):
+			user = frappe.get_doc(
+				{"doctype": "User", "email": email, "first_name": first, "last_name": last, "send_welcome_email": 0}
+			).insert(ignore_permissions=True)
+			user.add_roles(role)
+			update_password(email, DEMO_PASSWORD)
+
+	for name in CATEGORIES:
+		if not frappe.db.exists("Ticket Category", name):
+			frappe.get_doc({"doctype": "Ticket Category", "category_name": name}).insert(ignore_permissions=True)
+
+	for chat_id, chat_type, title, username in DEMO_CHATS:
+		if not frappe.db.exists("Linked Chat", chat_id):
+			frappe.get_doc(
+				{"doctype": "Linked Chat", "chat_id": chat_id, "chat_type": chat_type, "title": title,
+				 "username": username, "last_message_at": now_datetime()}
+			).insert(ignore_permissions=True)
+
+	for hook in frappe.get_hooks("tg_tickets_demo_data"):
+		frappe.get_attr(hook)()
+
+	if frappe.db.count("Ticket") == 0:
+		make_demo_tickets()
+	frappe.db.commit()
+	print(f"demo data ready: {frappe.db.count('Ticket')} tickets, {frappe.db.count('Linked Chat')} chats")
+
+
+def make_demo_tickets():
+	rng = random.Random(15)
+	agents = [e for e, (_, _, role) in DEMO_USERS.items() if role != "Tickets Owner"]
+	chats = [c[0] for c in DEMO_CHATS]
+	n = 0
+	for status in STATUSES:
+		for priority in PRIORITIES:
+			for _ in range(2):
+				title = TITLES[n % len(TITLES)]
+				n += 1
+				ticket = frappe.get_doc(
+					{
+						"doctype": "Ticket",
+						"title": title,
+						"description": f"{title}.\nReported via Telegram; see the linked chat for details.",
+						"priority": priority,
+						"status": "OPEN" if status == "CLOSED" else status,
+						"assigned_to": rng.choice(agents + [None]),
+						"category": rng.choice(CATEGORIES),
+						"date": add_days(now_datetime().date(), rng.randint(-10, 10)) if rng.random() < 0.5 else None,
+						"chats": [{"chat": c} for c in rng.sample(chats, rng.randint(1, 4))],
+						"staged_comments": ["Customer confirmed the issue."] if rng.random() < 0.5 else [],
+					}
+				).insert(ignore_permissions=True)
+				if status == "CLOSED":
+					ticket.status = "CLOSED"
+					ticket.save(ignore_permissions=True)

@@ -1,0 +1,1 @@
+"""Code that changes other apps' (Frappe's) doctypes, fenced off here and named so."""

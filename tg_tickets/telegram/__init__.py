@@ -1,0 +1,1 @@
+"""Telegram sync. Only gateway.py talks to Telethon; everything else works on normalised records."""
