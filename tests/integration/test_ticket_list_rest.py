@@ -1,0 +1,157 @@
+"""The desk's list query (frappe.desk.reportview.get) as a Tickets Member over REST: natural order,
+text search, linked-chat and custom-field filters, all under the permission rules."""
+
+import uuid
+
+import frappe
+import pytest
+
+from tests.factories import PASSWORD, make_admin, make_chat, make_member, make_outsider, make_ticket, settings
+from tg_tickets.tickets.fields import PRIORITIES, STATUSES
+from tg_tickets.tickets.search import DENSE_MATCHES
+
+
+@pytest.fixture(scope="module")
+def member(live_site):
+	email = make_member()
+	frappe.db.commit()
+	return live_site.session(email, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def outsider(live_site):
+	email = make_outsider()
+	frappe.db.commit()
+	return live_site.session(email, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def tag():
+	"""A word unique to this module run, so queries see only the tickets made here."""
+	return "tag" + uuid.uuid4().hex[:8]
+
+
+def rows(client, **params):
+	params.setdefault("fields", ["name", "status", "priority", "title"])
+	response = client.call("frappe.desk.reportview.get", doctype="Ticket", **params)
+	assert response.ok, response.text
+	message = response.json()["message"]
+	return [dict(zip(message["keys"], values)) for values in message["values"]] if message else []
+
+
+@pytest.fixture(scope="module")
+def tickets(tag):
+	with settings(enabled=1):
+		made = []
+		for status in reversed(STATUSES):
+			for priority in PRIORITIES:
+				made.append(make_ticket(f"{tag} {status} {priority}", status=status if status != "CLOSED" else "OPEN", priority=priority))
+		for t in made:
+			if t.title.split()[1] == "CLOSED":
+				t.status = "CLOSED"
+				t.save()
+		frappe.db.commit()
+	return made
+
+
+def test_default_order_is_newest_first(member, tickets, tag):
+	with settings(enabled=1):
+		names = [r["name"] for r in rows(member, filters=[["Ticket", "title", "like", f"{tag}%"]], page_length=100)]
+	expected = [t.name for t in sorted(tickets, key=lambda t: t.creation, reverse=True)]
+	assert names == expected
+
+
+@pytest.mark.parametrize("column, order", [("status", STATUSES), ("priority", PRIORITIES)])
+def test_status_and_priority_sort_in_natural_order(member, tickets, tag, column, order):
+	with settings(enabled=1):
+		ascending = rows(member, filters=[["Ticket", "title", "like", f"{tag}%"]], order_by=f"`tabTicket`.`{column}` asc", page_length=100)
+		descending = rows(member, filters=[["Ticket", "title", "like", f"{tag}%"]], order_by=f"{column} desc", page_length=100)
+	rank = {value: i for i, value in enumerate(order)}
+	assert [rank[r[column]] for r in ascending] == sorted(rank[r[column]] for r in ascending)
+	assert [rank[r[column]] for r in descending] == sorted((rank[r[column]] for r in descending), reverse=True)
+	assert {r[column] for r in ascending} == set(order)
+
+
+def test_text_search_finds_rare_words_in_title_and_description(member):
+	word = "rare" + uuid.uuid4().hex[:8]
+	with settings(enabled=1):
+		in_title = make_ticket(f"Router {word} broken")
+		in_description = make_ticket("Other", description=f"The {word} happens nightly")
+		make_ticket("Unrelated ticket")
+		frappe.db.commit()
+		found = {r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word]])}
+		count = member.call("frappe.desk.reportview.get_count", doctype="Ticket", filters=[["Ticket", "_search", "like", word]])
+	assert found == {in_title.name, in_description.name}
+	assert count.json()["message"] == 2
+
+
+def test_text_search_of_a_common_word_walks_the_newest_rows_and_matches_whole_word_starts(member):
+	word = "common" + uuid.uuid4().hex[:6]
+	with settings(enabled=1):
+		made = [make_ticket(f"{word} issue {i}") for i in range(DENSE_MATCHES + 5)]
+		inside_a_word = make_ticket(f"x{word} should not match")
+		frappe.db.commit()
+		found = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word]], page_length=20)]
+		# both ways of matching agree: same first page through the FULLTEXT-backed count path
+		count = member.call("frappe.desk.reportview.get_count", doctype="Ticket", filters=[["Ticket", "_search", "like", word]])
+	assert found == [t.name for t in reversed(made)][:20]
+	assert inside_a_word.name not in found
+	assert count.json()["message"] == len(made)
+
+
+def test_search_combines_with_filters_and_honours_permissions(member, outsider):
+	word = "perm" + uuid.uuid4().hex[:8]
+	with settings(enabled=1):
+		high = make_ticket(f"{word} one", priority="HIGH")
+		make_ticket(f"{word} two", priority="LOW")
+		frappe.db.commit()
+		found = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word], ["Ticket", "priority", "=", "HIGH"]])]
+		assert found == [high.name]
+		hidden = outsider.call("frappe.desk.reportview.get", doctype="Ticket", fields=["name"], filters=[["Ticket", "_search", "like", word]])
+		assert not hidden.ok or not (hidden.json().get("message") or {}).get("values")
+	with settings(enabled=0):
+		assert rows(member, filters=[["Ticket", "_search", "like", word]]) == []
+
+
+def test_filter_by_linked_chat(member):
+	with settings(enabled=1):
+		chat, other = make_chat("Filter chat"), make_chat("Other chat")
+		linked = [make_ticket("linked a", chats=[chat]), make_ticket("linked b", chats=[chat, other])]
+		make_ticket("not linked", chats=[other])
+		frappe.db.commit()
+		found = {r["name"] for r in rows(member, filters=[["Ticket Chat", "chat", "=", chat]])}
+	assert found == {t.name for t in linked}
+
+
+@pytest.fixture
+def custom_fields():
+	"""Select, multiselect-ish (Table MultiSelect is covered by chats) and checkbox fields added as an admin would."""
+	created = []
+	for fieldname, fieldtype, options in (
+		("custom_region", "Select", "EU\nUS\nAPAC"),
+		("custom_vip", "Check", None),
+	):
+		if not frappe.db.exists("Custom Field", f"Ticket-{fieldname}"):
+			frappe.get_doc({"doctype": "Custom Field", "dt": "Ticket", "fieldname": fieldname, "label": fieldname[7:].upper(),
+				"fieldtype": fieldtype, "options": options, "insert_after": "priority", "in_standard_filter": 1,
+				"in_list_view": 1}).insert(ignore_permissions=True)
+		created.append(f"Ticket-{fieldname}")
+	frappe.db.commit()
+	yield
+	for name in created:
+		frappe.delete_doc("Custom Field", name, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def test_custom_select_and_checkbox_fields_filter_and_show_as_columns(member, custom_fields):
+	with settings(enabled=1):
+		eu_vip = make_ticket("eu vip", custom_region="EU", custom_vip=1)
+		make_ticket("us", custom_region="US", custom_vip=0)
+		frappe.db.commit()
+		found = rows(member, fields=["name", "custom_region", "custom_vip"],
+			filters=[["Ticket", "custom_region", "=", "EU"], ["Ticket", "custom_vip", "=", 1]])
+		counts = member.call("frappe.desk.listview.get_group_by_count", doctype="Ticket",
+			current_filters="[]", field="custom_region").json()["message"]
+	assert [r["name"] for r in found] == [eu_vip.name]
+	assert found[0]["custom_region"] == "EU"
+	assert any(c["name"] == "EU" and c["count"] >= 1 for c in counts)
