@@ -97,31 +97,43 @@ ensure_system_packages() {
 	fi
 	redis_running || die "Redis does not answer on 127.0.0.1:6379"
 	mariadb_running || die "MariaDB is not running"
-	ensure_mariadb_charset
+	ensure_mariadb_settings
 }
 
-# Frappe needs utf8mb4 as the server default; written once into a conf.d file.
-ensure_mariadb_charset() {
-	local conf=/etc/mysql/mariadb.conf.d/99-tg-tickets.cnf
-	[ -d /etc/mysql/mariadb.conf.d ] || return 0
-	[ -f "$conf" ] && return 0
-	log "configuring MariaDB for Frappe (utf8mb4)"
-	$SUDO tee "$conf" >/dev/null <<-'EOF'
-	[mysqld]
-	character-set-client-handshake = FALSE
-	character-set-server = utf8mb4
-	collation-server = utf8mb4_unicode_ci
-	innodb_buffer_pool_size = 2G
-	[mysql]
-	default-character-set = utf8mb4
-	EOF
-	log "restarting MariaDB to apply the charset"
-	if ! $SUDO service mariadb restart >/dev/null 2>&1; then
-		$SUDO mysqladmin shutdown >/dev/null 2>&1 || true
-		sleep 2
-		$SUDO start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+# Frappe needs utf8mb4 as the server default, and a buffer pool that holds a large ticket table's
+# indexes; written once into a conf.d file, and the pool is also grown online if it is small.
+ensure_mariadb_settings() {
+	local dir conf
+	for dir in /etc/mysql/mariadb.conf.d /etc/mysql/conf.d; do [ -d "$dir" ] && break; done
+	conf="$dir/99-tg-tickets.cnf"
+	if [ -d "$dir" ] && [ ! -f "$conf" ]; then
+		log "configuring MariaDB for Frappe ($conf)"
+		$SUDO tee "$conf" >/dev/null <<-'EOF'
+		[mysqld]
+		character-set-client-handshake = FALSE
+		character-set-server = utf8mb4
+		collation-server = utf8mb4_unicode_ci
+		innodb_buffer_pool_size = 2G
+		[mysql]
+		default-character-set = utf8mb4
+		EOF
 	fi
-	for _ in $(seq 60); do $SUDO mysqladmin ping --silent >/dev/null 2>&1 && break; sleep 1; done
+	local pool
+	pool="$($SUDO mysql -uroot -N -e 'select @@innodb_buffer_pool_size' 2>/dev/null || echo 0)"
+	if [ "${pool:-0}" -lt 1073741824 ]; then
+		$SUDO mysql -uroot -e 'set global innodb_buffer_pool_size = 2147483648' 2>/dev/null || true
+	fi
+	local charset
+	charset="$($SUDO mysql -uroot -N -e 'select @@character_set_server' 2>/dev/null || echo unknown)"
+	if [ "$charset" != utf8mb4 ] && [ "$charset" != unknown ]; then
+		log "restarting MariaDB to apply utf8mb4"
+		$SUDO service mariadb restart >/dev/null 2>&1 || {
+			$SUDO mysqladmin shutdown >/dev/null 2>&1 || true
+			sleep 2
+			$SUDO start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+		}
+		for _ in $(seq 60); do $SUDO mysqladmin ping --silent >/dev/null 2>&1 && break; sleep 1; done
+	fi
 }
 
 ensure_bench_user() {
@@ -254,10 +266,11 @@ ensure_site() {
 		log "creating site $site"
 		as_bench_user "cd '$BENCH_DIR' && bench new-site '$site' --db-root-username '$DB_ADMIN_USER' \
 			--db-root-password '$DB_ADMIN_PASSWORD' --admin-password admin \
-			--install-app $APP"
+			--install-app $APP > 'logs/new-site-$site.log' 2>&1" \
+			|| { tail -40 "$BENCH_DIR/logs/new-site-$site.log"; die "creating $site failed"; }
 	else
 		if ! as_bench_user "cd '$BENCH_DIR' && bench --site '$site' list-apps" 2>/dev/null | grep -q "^$APP"; then
-			as_bench_user "cd '$BENCH_DIR' && bench --site '$site' install-app $APP"
+			as_bench_user "cd '$BENCH_DIR' && bench --site '$site' install-app $APP" | grep -v 'Updating DocTypes' || true
 		fi
 		log "migrating $site"
 		as_bench_user "cd '$BENCH_DIR' && bench --site '$site' migrate" >/dev/null

@@ -1,0 +1,196 @@
+"""Issue 3 benchmark: the desk's ticket list query at 1,000,000 tickets and 100,000 chats.
+
+Seeds the benchmark site once with bulk SQL (reused by later runs), then times the desk's list call,
+`frappe.desk.reportview.get` (our ticket-aware wrapper of it) as a Tickets Member, for each query
+the desk makes, and runs the same SQL against a copy of the tables that carries only Frappe's
+default indexes (primary key, modified, creation; parent on the child table), side by side.
+It prints figures; it asserts nothing.
+
+    scripts/benchmark ticket_list [--tickets 1000000] [--chats 100000] [--runs 30] [--reseed]
+"""
+
+import argparse
+import time
+
+from _site import connect, fmt, timed
+
+AGENTS = 20
+RARE, MEDIUM, COMMON = "zebracorn", "walrus", "printer"  # in 0.02 %, 0.5 % and 20 % of tickets
+DEFAULT_TICKET, DEFAULT_CHAT = "bench_default_ticket", "bench_default_ticket_chat"
+LIST_FIELDS = [
+	"`tabTicket`.`name`", "`tabTicket`.`title`", "`tabTicket`.`status`", "`tabTicket`.`priority`",
+	"`tabTicket`.`assigned_to`", "`tabTicket`.`creation`", "`tabTicket`.`owner`", "`tabTicket`.`closed_at`",
+	"`tabTicket`.`file_count`", "`tabTicket`.`comment_count`", "`tabTicket`.`last_comment`", "`tabTicket`.`modified`",
+]
+
+# A bijection of 1..17,576,000 onto ticket codes (3 letters, 3 digits): k = n·7919 mod 26³·1000.
+CODE = """concat(char(65 + ((({n} * 7919) mod 17576000) div 1000) div 676),
+	char(65 + (((({n} * 7919) mod 17576000) div 1000) div 26) mod 26),
+	char(65 + ((({n} * 7919) mod 17576000) div 1000) mod 26),
+	lpad((({n} * 7919) mod 17576000) mod 1000, 3, '0'))"""
+CHAT_ID = "cast(700000000 + 1 + {expr} as char)"
+
+
+def seed(frappe, tickets: int, chats: int):
+	print(f"seeding {tickets:,} tickets and {chats:,} chats ...", flush=True)
+	started = time.time()
+	db = frappe.db
+	for table in ("tabTicket", "tabTicket Chat", "tabLinked Chat", "tabComment"):
+		db.sql(f"truncate `{table}`")
+	db.sql_ddl("alter table `tabTicket` drop index if exists `ticket_text_ft`")
+	from tests.factories import make_user
+
+	for i in range(AGENTS):
+		make_user(f"agent{i}@bench.test", "Tickets Member")
+	db.commit()
+
+	db.sql(f"""insert into `tabLinked Chat` (name, chat_id, title, chat_type, username, ticket_count,
+			creation, modified, owner, modified_by, docstatus, idx)
+		select {CHAT_ID.format(expr='seq - 1')}, {CHAT_ID.format(expr='seq - 1')}, concat('Customer ', seq),
+			if(seq mod 10 = 0, 'Supergroup', 'Private'), concat('customer', seq), 0,
+			now(), now(), 'Administrator', 'Administrator', 0, 0
+		from seq_1_to_{chats}""")
+	db.commit()
+
+	batch = 100_000
+	statuses = "'NEW','OPEN','PENDING','BLOCKED','SOLVED','CLOSED'"
+	for low in range(1, tickets + 1, batch):
+		high = min(tickets, low + batch - 1)
+		db.sql(f"""insert into `tabTicket` (name, creation, modified, modified_by, owner, docstatus, idx,
+				title, description, status, status_rank, priority, priority_rank, assigned_to,
+				file_count, comment_count, closed_at)
+			select {CODE.format(n='seq')},
+				timestampadd(second, seq * 30, '2025-01-01'), timestampadd(second, seq * 30, '2025-01-01'),
+				'Administrator', 'Administrator', 0, 0,
+				concat(elt(1 + seq mod 8, 'Cannot log in', 'Invoice wrong', 'App crashes', 'Refund request',
+					'Bot silent', 'Address change', 'Export empty', 'Late codes'),
+					if(seq mod 5 = 0, ' {COMMON}', ''), if(seq mod 200 = 7, ' {MEDIUM}', ''),
+					if(seq mod 5000 = 11, ' {RARE}', ''), ' ', seq),
+				concat('Customer wrote on Telegram about case ', seq, '. ',
+					elt(1 + seq mod 5, 'Please help.', 'Urgent for billing.', 'Since yesterday.', 'Again.', 'Thanks!')),
+				elt(1 + (seq * 13 + seq div 11) mod 6, {statuses}), 1 + (seq * 13 + seq div 11) mod 6,
+				elt(1 + (seq * 7 + seq div 5) mod 3, 'LOW', 'MEDIUM', 'HIGH'), 1 + (seq * 7 + seq div 5) mod 3,
+				if(seq mod 10 = 3, null, concat('agent', (seq div 7 + seq * 3) mod {AGENTS}, '@bench.test')),
+				0, 0, if((seq * 13 + seq div 11) mod 6 = 5, timestampadd(second, seq * 30 + 3600, '2025-01-01'), null)
+			from seq_1_to_{tickets} where seq between {low} and {high}""")
+		# each ticket links one chat; every third links a second one
+		db.sql(f"""insert into `tabTicket Chat` (name, parent, parenttype, parentfield, idx, chat,
+				creation, modified, owner, modified_by, docstatus)
+			select concat('tc', seq), {CODE.format(n='seq')}, 'Ticket', 'chats', 1,
+				{CHAT_ID.format(expr=f'(seq * 31) mod {chats}')}, now(), now(), 'Administrator', 'Administrator', 0
+			from seq_1_to_{tickets} where seq between {low} and {high}
+			union all
+			select concat('tc2-', seq), {CODE.format(n='seq')}, 'Ticket', 'chats', 2,
+				{CHAT_ID.format(expr=f'(seq * 97 + 5) mod {chats}')}, now(), now(), 'Administrator', 'Administrator', 0
+			from seq_1_to_{tickets} where seq between {low} and {high} and seq mod 3 = 0""")
+		db.commit()
+		print(f"  {high:,} tickets ({time.time() - started:.0f} s)", flush=True)
+	db.sql("""update `tabLinked Chat` lc join (select chat, count(distinct parent) n from `tabTicket Chat`
+		group by chat) x on x.chat = lc.name set lc.ticket_count = x.n""")
+	db.commit()
+	print("  building the FULLTEXT index ...", flush=True)
+	from tg_tickets.tickets.search import ensure_fulltext_index
+
+	ensure_fulltext_index()
+	db.sql("analyze table `tabTicket`, `tabTicket Chat`, `tabLinked Chat`")
+	make_default_index_copies(frappe)
+	print(f"seeded in {time.time() - started:.0f} s", flush=True)
+
+
+def make_default_index_copies(frappe):
+	"""Copies of the tables with only the indexes Frappe creates by itself."""
+	db = frappe.db
+	for copy, source, keep in (
+		(DEFAULT_TICKET, "tabTicket", {"PRIMARY", "modified", "creation_idx", "creation"}),
+		(DEFAULT_CHAT, "tabTicket Chat", {"PRIMARY", "parent", "modified"}),
+	):
+		db.sql_ddl(f"drop table if exists `{copy}`")
+		db.sql_ddl(f"create table `{copy}` like `{source}`")
+		indexes = {row[2] for row in db.sql(f"show index from `{copy}`")}
+		for index in indexes - keep:
+			db.sql_ddl(f"alter table `{copy}` drop index `{index}`")
+		db.sql(f"insert into `{copy}` select * from `{source}`")
+		db.commit()
+	db.sql(f"analyze table `{DEFAULT_TICKET}`, `{DEFAULT_CHAT}`")
+
+
+def scenarios(frappe, chats: int):
+	"""(label, reportview params for run i) for every list query of the issue."""
+	chat_ids = [r[0] for r in frappe.db.sql("select name from `tabLinked Chat` order by rand() limit 200")]
+	base = {"doctype": "Ticket", "fields": LIST_FIELDS, "page_length": 20, "start": 0, "with_comment_count": 0}
+	newest = "`tabTicket`.`creation` desc"
+	return [
+		("newest first", lambda i: {**base, "order_by": newest, "filters": []}),
+		("status=OPEN and assigned_to=X", lambda i: {**base, "order_by": newest,
+			"filters": [["Ticket", "status", "=", "OPEN"], ["Ticket", "assigned_to", "=", f"agent{i % AGENTS}@bench.test"]]}),
+		("linked chat = Y", lambda i: {**base, "order_by": newest,
+			"filters": [["Ticket Chat", "chat", "=", chat_ids[i % len(chat_ids)]]]}),
+		(f"text search, rare word ({RARE}, 0.02 %)", lambda i: {**base, "order_by": newest,
+			"filters": [["Ticket", "_search", "like", RARE]]}),
+		(f"text search, medium word ({MEDIUM}, 0.5 %)", lambda i: {**base, "order_by": newest,
+			"filters": [["Ticket", "_search", "like", MEDIUM]]}),
+		(f"text search, common word ({COMMON}, 20 %)", lambda i: {**base, "order_by": newest,
+			"filters": [["Ticket", "_search", "like", COMMON]]}),
+		("sort by priority (natural, HIGH first)", lambda i: {**base, "order_by": "`tabTicket`.`priority` desc", "filters": []}),
+		("sort by status (natural, NEW first)", lambda i: {**base, "order_by": "`tabTicket`.`status` asc", "filters": []}),
+	]
+
+
+def reportview_get(frappe, params):
+	from tg_tickets.overrides import reportview
+
+	frappe.local.form_dict = frappe._dict(frappe.parse_json(frappe.as_json(params)))
+	return reportview.get()
+
+
+def default_index_sql(frappe, params) -> str:
+	"""The same query against the default-index copies; search as Frappe's stock LIKE."""
+	from frappe.desk.reportview import execute
+
+	from tg_tickets.overrides import reportview
+
+	params = frappe.parse_json(frappe.as_json(params))
+	search = [f for f in params["filters"] if f[1] == "_search"]
+	params["filters"] = [f for f in params["filters"] if f[1] != "_search"]
+	frappe.local.form_dict = frappe._dict(params)
+	args = reportview._ticket_args()
+	if search:
+		word = frappe.db.escape(f"%{search[0][3]}%")
+		args.filters = list(args.filters or []) + [f"(`tabTicket`.title like {word} or `tabTicket`.description like {word})"]
+	sql = execute(**args, run=0)
+	return sql.replace("`tabTicket Chat`", f"`{DEFAULT_CHAT}`").replace("`tabTicket`", f"`{DEFAULT_TICKET}`")
+
+
+def main():
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--tickets", type=int, default=1_000_000)
+	parser.add_argument("--chats", type=int, default=100_000)
+	parser.add_argument("--runs", type=int, default=30)
+	parser.add_argument("--default-runs", type=int, default=3)
+	parser.add_argument("--reseed", action="store_true")
+	options = parser.parse_args()
+
+	frappe = connect()
+	frappe.db.sql("set session max_statement_time = 0")
+	have = frappe.db.sql("select count(*) from `tabTicket`")[0][0]
+	if options.reseed or have != options.tickets or not frappe.db.table_exists(DEFAULT_TICKET, cached=False):
+		seed(frappe, options.tickets, options.chats)
+	frappe.set_user("agent0@bench.test")
+	frappe.db.set_single_value("Tickets Settings", "enabled", 1)
+	frappe.db.commit()
+	frappe.clear_document_cache("Tickets Settings", "Tickets Settings")
+
+	total = frappe.db.sql("select count(*) from `tabTicket`")[0][0]
+	print(f"\n{total:,} tickets, {frappe.db.count('Linked Chat'):,} chats; user {frappe.session.user} (Tickets Member)")
+	print(f"{'query':44} | frappe.desk.reportview.get, purpose-built indexes ({options.runs} runs) | same SQL, Frappe default indexes only ({options.default_runs} runs)")
+	for label, make_params in scenarios(frappe, options.chats):
+		rows = reportview_get(frappe, make_params(0))
+		ours = timed(lambda i: reportview_get(frappe, make_params(i)), options.runs)
+		default_sql = default_index_sql(frappe, make_params(0))
+		theirs = timed(lambda i: frappe.db.sql(default_index_sql(frappe, make_params(i))), options.default_runs)
+		n = len(rows["values"]) if rows else 0
+		print(f"{label:44} | {fmt(ours)} ({n} rows) | {fmt(theirs)}", flush=True)
+
+
+if __name__ == "__main__":
+	main()
