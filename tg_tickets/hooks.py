@@ -49,3 +49,8 @@ override_whitelisted_methods = {
 	"frappe.desk.reportview.get_count": "tg_tickets.overrides.reportview.get_count",
 	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
 }
+
+# --- desk UI (tg_tickets/public, tg_tickets/boot.py) ---
+app_include_js = "tg_tickets.bundle.js"
+app_include_css = "tg_tickets.bundle.css"
+extend_bootinfo = "tg_tickets.boot.extend_bootinfo"

@@ -112,13 +112,25 @@ def get_count() -> int:
 def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[dict]:
 	if doctype != "Ticket":
 		return frappe_listview.get_group_by_count(doctype, current_filters, field)
-	if field != "assigned_to" and not frappe.get_meta(doctype).has_field(field):
+	if field not in ("assigned_to", "chats") and not frappe.get_meta(doctype).has_field(field):
 		frappe.throw(frappe._("Field {0} does not belong to Ticket").format(field))
 	filters, text = _pop_search(frappe.parse_json(current_filters))
 	filters = _as_list(doctype, filters)
 	condition = search_condition(str(text).strip("% "), for_count=True) if text else None
 	if condition:
 		filters.append(condition)
+	if field == "chats":
+		# The linked-chats facet: tickets per chat through the child table.
+		rows = frappe.get_list(
+			"Ticket", filters=filters,
+			fields=["`tabTicket Chat`.`chat` as name", "count(distinct `tabTicket`.`name`) as count"],
+			group_by="`tabTicket Chat`.`chat`", order_by="count desc", limit=50,
+		)
+		rows = [r for r in rows if r.name]
+		titles = dict(frappe.get_all("Linked Chat", {"name": ("in", [r.name for r in rows])}, ["name", "title"], as_list=True)) if rows else {}
+		for r in rows:
+			r.title = titles.get(r.name) or r.name
+		return rows
 	if field == "assigned_to":
 		# Our assignee is a field, not Frappe's ToDo-based assignment.
 		rows = frappe.get_list(

@@ -1,0 +1,266 @@
+// The side sheet: a panel over the right part of the ticket table with every editable field, read-only
+// metadata and the comments. Edits go through ticket_store (optimistic, rolled back visibly on refusal);
+// changes from other agents or the Telegram sync arrive over realtime and refresh it in place.
+import { badges } from "./format";
+import { ticket_store } from "./ticket_store";
+import { server } from "./server";
+import { ChatPicker } from "./chat_picker";
+import { editable_fields, is_closed } from "./ticket_fields";
+
+const esc = badges.esc;
+const blank = (v) => (v === undefined || v === null ? "" : v);
+
+export class SideSheet {
+	constructor() {
+		this.name = null;
+		this.pending = new Set();
+		ticket_store.on((name, changes, info) => this.on_store(name, changes, info));
+		const reload_if_open = (data) => {
+			if (data && data.name === this.name && (!data.doctype || data.doctype === "Ticket")) this.reload_soon();
+		};
+		frappe.realtime.on("doc_update", reload_if_open);
+		frappe.realtime.on("tg_ticket_changed", reload_if_open);
+		frappe.router && frappe.router.on("change", () => {
+			const route = frappe.get_route();
+			if (this.name && !(route[0] === "List" && route[1] === "Ticket")) this.close();
+		});
+		this.reload_soon = frappe.utils.debounce(() => this.reload(), 300);
+	}
+
+	open(name) {
+		this.make();
+		if (this.name && this.name !== name) frappe.realtime.doc_unsubscribe("Ticket", this.name);
+		this.name = name;
+		this.pending.clear();
+		frappe.realtime.doc_subscribe("Ticket", name);
+		this.$el.attr("data-name", name).addClass("open");
+		$("body").addClass("tg-sheet-open");
+		this.show_error(null);
+		this.$el.find(".tg-sheet-id").html(badges.ticket_id(name));
+		this.$el.find(".tg-sheet-body").addClass("tg-loading");
+		return ticket_store.get_row(name).then((row) => {
+			if (this.name !== name) return;
+			this.row = row;
+			this.render();
+		});
+	}
+
+	close() {
+		if (this.name) frappe.realtime.doc_unsubscribe("Ticket", this.name);
+		this.name = null;
+		this.$el && this.$el.removeClass("open").removeAttr("data-name");
+		$("body").removeClass("tg-sheet-open");
+	}
+
+	reload() {
+		if (!this.name) return;
+		const name = this.name;
+		ticket_store.get_row(name).then((row) => {
+			if (this.name !== name) return;
+			// Fields with an edit in flight keep the agent's value until the server answers.
+			this.pending.forEach((f) => (row[f] = this.doc[f]));
+			this.row = row;
+			this.render(true);
+			if (this.tab === "comments") this.load_comments();
+		});
+	}
+
+	make() {
+		if (this.$el) return;
+		this.$el = $(`<aside class="tg-sheet" role="dialog" aria-label="${__("Ticket")}">
+			<div class="tg-sheet-head">
+				<span class="tg-sheet-id"></span>
+				<span class="tg-sheet-sla"></span>
+				<span class="tg-sheet-closed-note hidden">${__("Closed: read-only. Change the status to reopen.")}</span>
+				<a class="btn btn-xs btn-default tg-sheet-form-link" href="#">${__("Full form")}</a>
+				<button class="btn btn-xs btn-default tg-sheet-close" title="${__("Close")}">×</button>
+			</div>
+			<div class="alert alert-danger tg-sheet-error hidden" role="alert"></div>
+			<ul class="nav nav-tabs tg-sheet-tabs">
+				<li class="nav-item"><a class="nav-link active" href="#" data-tab="details">${__("Details")}</a></li>
+				<li class="nav-item"><a class="nav-link" href="#" data-tab="comments">${__("Comments")}
+					<span class="tg-comment-count badge"></span></a></li>
+			</ul>
+			<div class="tg-sheet-body">
+				<div class="tg-sheet-details">
+					<div class="tg-sheet-fields"></div>
+					<div class="tg-sheet-chats"><label class="control-label">${__("Linked Chats")}</label></div>
+					<div class="tg-sheet-meta"></div>
+				</div>
+				<div class="tg-sheet-comments hidden">
+					<div class="tg-comment-new">
+						<textarea class="form-control tg-comment-input" rows="3" placeholder="${__("Add a comment")}"></textarea>
+						<button class="btn btn-sm btn-primary tg-comment-add">${__("Comment")}</button>
+					</div>
+					<div class="tg-comment-list"></div>
+				</div>
+			</div>
+		</aside>`).appendTo("body");
+		this.$el.on("click", ".tg-sheet-close", () => this.close());
+		this.$el.on("click", ".tg-sheet-form-link", (e) => {
+			e.preventDefault();
+			const name = this.name;
+			this.close();
+			frappe.set_route("Form", "Ticket", name);
+		});
+		this.$el.on("click", "[data-tab]", (e) => {
+			e.preventDefault();
+			this.show_tab($(e.currentTarget).attr("data-tab"));
+		});
+		this.$el.on("click", ".tg-comment-add", () => this.add_comment());
+		$(document).on("keydown", (e) => {
+			if (e.key === "Escape" && this.name && !$(e.target).is("input, textarea, select")) this.close();
+		});
+		this.tab = "details";
+	}
+
+	show_tab(tab) {
+		this.tab = tab;
+		this.$el.find("[data-tab]").removeClass("active");
+		this.$el.find(`[data-tab="${tab}"]`).addClass("active");
+		this.$el.find(".tg-sheet-details").toggleClass("hidden", tab !== "details");
+		this.$el.find(".tg-sheet-comments").toggleClass("hidden", tab !== "comments");
+		if (tab === "comments") this.load_comments();
+	}
+
+	// Builds the controls once per ticket; later renders only refresh values and read-only state.
+	render(values_only = false) {
+		const row = this.row;
+		this.$el.find(".tg-sheet-body").removeClass("tg-loading");
+		this.doc = Object.assign({ doctype: "Ticket" }, row);
+		if (!values_only || !this.controls || this.controls_for !== row.name) this.make_controls();
+		this.refresh_controls();
+		this.render_meta();
+	}
+
+	make_controls() {
+		const $fields = this.$el.find(".tg-sheet-fields").empty();
+		this.controls = {};
+		this.controls_for = this.row.name;
+		editable_fields().forEach((df) => {
+			const $wrap = $(`<div class="tg-sheet-field" data-fieldname="${df.fieldname}"></div>`).appendTo($fields);
+			const control = frappe.ui.form.make_control({
+				df: Object.assign({}, df, { change: () => this.on_control_change(df.fieldname) }),
+				parent: $wrap,
+				render_input: true,
+				doc: this.doc,
+			});
+			this.controls[df.fieldname] = control;
+		});
+		this.$el.find(".tg-sheet-chats .tg-chat-picker").remove();
+		this.chat_picker = new ChatPicker({
+			parent: this.$el.find(".tg-sheet-chats"),
+			chats: this.row.chats || [],
+			on_change: (chats, previous) =>
+				this.save("chats", chats.map((c) => c.name), { display: chats, previous }),
+		});
+	}
+
+	refresh_controls() {
+		const actions = tg_tickets.actions();
+		const closed = is_closed(this.row);
+		this.$el.toggleClass("tg-closed", closed);
+		this.$el.find(".tg-sheet-closed-note").toggleClass("hidden", !closed);
+		Object.entries(this.controls).forEach(([fieldname, control]) => {
+			// A closed ticket keeps only its status live (to reopen it); no write right keeps nothing live.
+			control.df.read_only = !actions.write || (closed && fieldname !== "status") ? 1 : 0;
+			control.doc = this.doc;
+			if (!control.$input || !control.$input.is(":focus")) control.refresh();
+			else control.refresh_input && control.refresh_input();
+		});
+		this.chat_picker.set(this.row.chats || []);
+		this.chat_picker.set_read_only(!actions.write || closed);
+		this.$el.find(".tg-comment-new").toggleClass("hidden", closed);
+	}
+
+	render_meta() {
+		const row = this.row;
+		this.$el.find(".tg-sheet-sla").html(badges.sla(row));
+		this.$el.find(".tg-comment-count").text(row.comment_count || 0);
+		const item = (label, html) => `<div class="tg-meta-item"><div class="text-muted small">${label}</div><div>${html}</div></div>`;
+		this.$el.find(".tg-sheet-meta").html(`
+			${item(__("ID"), badges.ticket_id(row.name))}
+			${item(__("Created"), badges.when_by(row.creation, row.owner))}
+			${item(__("Closed"), badges.when_by(row.closed_at, row.closed_by))}
+			${item(__("SLA"), badges.sla(row))}
+			${item(__("Files"), `<span class="tg-file-count">${row.file_count || 0}</span>`)}
+			${item(__("Comments"), `<span class="tg-comment-total">${row.comment_count || 0}</span>`)}
+		`);
+	}
+
+	on_control_change(fieldname) {
+		if (!this.row) return;
+		const value = this.doc[fieldname];
+		const previous = this.row[fieldname];
+		if (blank(value) === blank(previous)) return;
+		this.save(fieldname, value, { previous });
+	}
+
+	save(fieldname, value, { previous, display } = {}) {
+		const name = this.row.name;
+		this.pending.add(fieldname);
+		return ticket_store
+			.set_field(name, fieldname, value, { previous: previous !== undefined ? previous : this.row[fieldname], display })
+			.catch(() => {})
+			.finally(() => this.pending.delete(fieldname));
+	}
+
+	on_store(name, changes, info) {
+		if (name !== this.name || !this.row) return;
+		if (info.rolled_back) {
+			this.row[info.rolled_back] = changes[info.rolled_back];
+			this.show_error(info.message);
+		} else if (info.saved) {
+			Object.assign(this.row, changes);
+			this.show_error(null);
+		} else {
+			Object.assign(this.row, changes);
+		}
+		Object.assign(this.doc, this.row);
+		this.refresh_controls();
+		this.render_meta();
+	}
+
+	show_error(message) {
+		if (!this.$el) return;
+		this.$el.find(".tg-sheet-error").toggleClass("hidden", !message).text(message || "");
+	}
+
+	load_comments() {
+		const name = this.name;
+		server.call("tg_tickets.api.ticket.comments", { name }).then((comments) => {
+			if (this.name !== name) return;
+			this.$el.find(".tg-comment-list").html(
+				comments.length
+					? comments
+							.map(
+								(c) => `<div class="tg-comment">
+								<div class="tg-comment-head">${badges.user(c.owner, { show_name: true })}
+									<span class="text-muted small">${esc(frappe.datetime.comment_when(c.creation))}</span></div>
+								<div class="tg-comment-body">${frappe.utils.xss_sanitise
+									? frappe.utils.xss_sanitise(c.content || "")
+									: esc(strip_html(c.content || ""))}</div></div>`
+							)
+							.join("")
+					: `<div class="text-muted">${__("No comments yet")}</div>`
+			);
+		});
+	}
+
+	add_comment() {
+		const $input = this.$el.find(".tg-comment-input");
+		const content = ($input.val() || "").trim();
+		if (!content) return;
+		const name = this.name;
+		$input.prop("disabled", true);
+		server
+			.call("tg_tickets.api.ticket.add_comment", { name, content: frappe.utils.escape_html(content) })
+			.then(() => {
+				$input.val("");
+				this.show_error(null);
+				this.load_comments();
+			})
+			.catch((error) => this.show_error(error.message))
+			.finally(() => $input.prop("disabled", false));
+	}
+}

@@ -1,0 +1,38 @@
+// Optimistic single-field edits shared by the table and the side sheet: every view that shows a ticket
+// listens here, sees the new value at once, then either the saved row or a visible rollback.
+import { server } from "./server";
+
+const listeners = new Set();
+
+export const ticket_store = {
+	on(listener) {
+		listeners.add(listener);
+		return () => listeners.delete(listener);
+	},
+
+	emit(name, changes, info = {}) {
+		listeners.forEach((listener) => listener(name, changes, info));
+	},
+
+	// `value` goes to the server; `display` (optional) is what views show meanwhile (e.g. chat objects
+	// for a list of chat names); `previous` is restored when the server says no.
+	set_field(name, fieldname, value, { previous, display } = {}) {
+		this.emit(name, { [fieldname]: display !== undefined ? display : value }, { pending: fieldname });
+		const payload = Array.isArray(value) ? JSON.stringify(value) : value;
+		return server.call("tg_tickets.api.ticket.set_field", { name, fieldname, value: payload }).then(
+			(row) => {
+				this.emit(name, row, { saved: fieldname });
+				return row;
+			},
+			(error) => {
+				this.emit(name, { [fieldname]: previous }, { rolled_back: fieldname, message: error.message });
+				frappe.show_alert({ message: error.message, indicator: "red" }, 8);
+				throw error;
+			}
+		);
+	},
+
+	get_row(name) {
+		return server.call("tg_tickets.api.ticket.get_row", { name });
+	},
+};

@@ -1,0 +1,29 @@
+// The tg_tickets desk bundle: shared widgets for the ticket table, side sheet, new-ticket form and chat views.
+// Doctype views (ticket_list.js, ticket.js, linked_chat.js) stay next to their doctypes and call into
+// window.tg_tickets, which this bundle fills.
+import { badges } from "./desk/format";
+import { sla_ticker } from "./desk/sla_ticker";
+import { server } from "./desk/server";
+import { ticket_store } from "./desk/ticket_store";
+import { SideSheet } from "./desk/side_sheet";
+import { new_ticket } from "./desk/new_ticket";
+import { attach_ticket_table } from "./desk/ticket_table";
+import { chat_tickets_panel } from "./desk/chat_tickets";
+import "./desk/telegram_messages";
+
+frappe.provide("tg_tickets");
+
+Object.assign(tg_tickets, {
+	badges,
+	server,
+	store: ticket_store,
+	sheet: new SideSheet(),
+	new_ticket,
+	attach_ticket_table,
+	chat_tickets_panel,
+	actions() {
+		return (frappe.boot.tg_tickets && frappe.boot.tg_tickets.actions) || {};
+	},
+});
+
+sla_ticker.start();

@@ -1,0 +1,25 @@
+// The full Ticket form: the same rules as the side sheet (closed = read-only except status; controls only
+// for what the role may do) and chat avatars that lead back to each chat.
+frappe.ui.form.on("Ticket", {
+	refresh(frm) {
+		const actions = tg_tickets.actions();
+		const closed = frm.doc.status === "CLOSED" && !frm.is_new();
+		frm.meta.fields.forEach((df) => {
+			if (frappe.model.no_value_type.includes(df.fieldtype) && df.fieldtype !== "Table MultiSelect") return;
+			if (df.read_only) return;
+			frm.set_df_property(df.fieldname, "read_only", (closed && df.fieldname !== "status") || !actions.write ? 1 : 0);
+		});
+		if (!actions.write && !frm.is_new()) frm.disable_save();
+		frm.set_intro(closed ? __("This ticket is closed and read-only. Change its status to reopen it.") : "");
+		render_chat_links(frm);
+	},
+});
+
+function render_chat_links(frm) {
+	const chats = (frm.doc.chats || []).map((row) => ({ name: row.chat, title: row.chat }));
+	if (!chats.length || frm.is_new()) return;
+	frappe.xcall("tg_tickets.api.ticket.get_row", { name: frm.doc.name }).then((row) => {
+		frm.dashboard.clear_headline();
+		frm.dashboard.set_headline(`<span class="tg-form-chats">${__("Chats")}: ${tg_tickets.badges.chats(row.chats, 10)}</span>`);
+	});
+}

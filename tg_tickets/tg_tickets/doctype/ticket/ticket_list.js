@@ -1,0 +1,14 @@
+// The Ticket list is the agents' ticket table; the widgets live in the tg_tickets desk bundle.
+frappe.listview_settings["Ticket"] = {
+	hide_name_column: true,
+	primary_action() {
+		tg_tickets.new_ticket({ on_created: () => cur_list && cur_list.refresh() });
+	},
+	onload(listview) {
+		tg_tickets.attach_ticket_table(listview);
+	},
+	refresh(listview) {
+		if (!tg_tickets.actions().create) listview.page.clear_primary_action();
+		listview.tg_facets && listview.tg_facets.render();
+	},
+};
