@@ -134,7 +134,7 @@ def store(ticket, values: dict) -> None:
 def refresh(ticket_name: str, now: datetime | None = None) -> dict:
 	"""Recomputes and stores one ticket's SLA fields (after a policy change, a first reply, ...)."""
 	ticket = frappe.get_doc("Ticket", ticket_name)
-	result, _, done = evaluate(ticket, now)
+	result, _rules, done = evaluate(ticket, now)
 	values = computed_values(result, done)
 	store(ticket, values)
 	return values
@@ -199,7 +199,7 @@ def before_save(ticket) -> None:
 		done = None
 	ticket.flags.sla_status_changed_at = changed_at
 
-	result, _, done = evaluate(ticket, now, status_history, done)
+	result, _rules, done = evaluate(ticket, now, status_history, done)
 	ticket.update(computed_values(result, done))
 
 
@@ -242,7 +242,7 @@ def record_first_response(ticket_name: str, sent_at) -> bool:
 	ticket = frappe.get_doc("Ticket", ticket_name)
 	ticket.first_responded_at = sent
 	frappe.db.set_value("Ticket", ticket_name, "first_responded_at", sent, update_modified=False)
-	result, _, done = evaluate(ticket)
+	result, _rules, done = evaluate(ticket)
 	store(ticket, computed_values(result, done))
 	return True
 
