@@ -16,12 +16,17 @@ permission_query_conditions = {
 	# ticket admins may customise the ticket doctypes only (tg_tickets/extends/customization.py)
 	"Custom Field": "tg_tickets.extends.customization.customization_query_conditions",
 	"Property Setter": "tg_tickets.extends.customization.customization_query_conditions",
+	# SLA records belong to tickets: they vanish with them (tg_tickets/sla/)
+	"SLA Notification": "tg_tickets.permissions.ticket_child_query_conditions",
+	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
 	"Customize Form": "tg_tickets.extends.customization.has_customization_permission",
 	"Custom Field": "tg_tickets.extends.customization.has_customization_permission",
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
+	"SLA Notification": "tg_tickets.permissions.has_ticket_child_permission",
+	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
 # --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
@@ -40,6 +45,10 @@ doc_events = {
 		"on_trash": "tg_tickets.tickets.activity.before_file_delete",
 		"after_delete": "tg_tickets.tickets.activity.after_file_change",
 	},
+	# a deleted ticket takes its SLA history and notification records along (tg_tickets/sla/tracking.py)
+	"Ticket": {
+		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
+	},
 }
 
 # --- Frappe's list endpoints, made ticket-aware (tg_tickets/overrides/reportview.py) ---
@@ -54,3 +63,13 @@ override_whitelisted_methods = {
 app_include_js = "tg_tickets.bundle.js"
 app_include_css = "tg_tickets.bundle.css"
 extend_bootinfo = "tg_tickets.boot.extend_bootinfo"
+
+# --- SLA (tg_tickets/sla/): the minute sweep hands due tickets to RQ jobs ---
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["tg_tickets.sla.sweep.run"],
+	},
+}
+
+# --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
+tg_tickets_demo_data = ["tg_tickets.sla.demo.make_default_policy"]
