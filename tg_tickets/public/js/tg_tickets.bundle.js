@@ -21,6 +21,13 @@ Object.assign(tg_tickets, {
 	new_ticket,
 	attach_ticket_table,
 	chat_tickets_panel,
+	// Reloads the open ticket table now (Frappe skips a refresh with the same arguments within 3 s).
+	reload_table() {
+		if (window.cur_list && cur_list.doctype === "Ticket") {
+			cur_list.last_args = null;
+			cur_list.refresh();
+		}
+	},
 	actions() {
 		return (frappe.boot.tg_tickets && frappe.boot.tg_tickets.actions) || {};
 	},

@@ -24,7 +24,8 @@ export class FacetBar {
 	constructor(listview) {
 		this.listview = listview;
 		this.facets = facet_fields();
-		this.$wrapper = $(`<div class="tg-facets"></div>`).insertAfter(listview.$filter_section || listview.page.page_form);
+		// Their own row under Frappe's filter bar, so standard filters keep their width.
+		this.$wrapper = $(`<div class="tg-facets"></div>`).insertAfter(listview.page.page_form);
 		this.render();
 		this.$wrapper.on("show.bs.dropdown", ".tg-facet", (e) => this.load($(e.currentTarget)));
 		this.$wrapper.on("click", ".tg-facet-value", (e) => {
@@ -78,6 +79,7 @@ export class FacetBar {
 
 	label(facet, value, title) {
 		if (facet.fieldname === "assigned_to") return value ? frappe.user.full_name(value) : __("Unassigned");
+		if (facet.fieldname === "sla_state") return badges.sla_label(value);
 		if (facet.fieldtype === "Check") return String(value) === "1" ? __("Yes") : __("No");
 		if (value === null || value === "") return __("Not set");
 		return __(title || value);

@@ -71,6 +71,9 @@ export const badges = {
 		return `<span class="indicator-pill ${colour} tg-pill tg-sla" data-sla-state="${esc(state)}"
 			${due ? `data-due="${esc(due)}"` : ""}><span class="ellipsis">${esc(SLA_LABELS[state] || state)}${time}</span></span>`;
 	},
+	sla_label(state) {
+		return SLA_LABELS[state] || state || __("Not set");
+	},
 	ticket_id(name) {
 		return `<span class="tg-ticket-id">#${esc(name)}</span>`;
 	},

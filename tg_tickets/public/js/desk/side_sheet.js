@@ -175,7 +175,7 @@ export class SideSheet {
 
 	render_meta() {
 		const row = this.row;
-		this.$el.find(".tg-sheet-sla").html(badges.sla(row));
+		this.$el.find(".tg-sheet-sla").html(row.sla_state ? badges.sla(row) : "");
 		this.$el.find(".tg-comment-count").text(row.comment_count || 0);
 		const item = (label, html) => `<div class="tg-meta-item"><div class="text-muted small">${label}</div><div>${html}</div></div>`;
 		this.$el.find(".tg-sheet-meta").html(`
@@ -210,6 +210,9 @@ export class SideSheet {
 		if (info.rolled_back) {
 			this.row[info.rolled_back] = changes[info.rolled_back];
 			this.show_error(info.message);
+		} else if (info.refreshed) {
+			this.pending.forEach((f) => (changes[f] = this.row[f]));
+			Object.assign(this.row, changes);
 		} else if (info.saved) {
 			Object.assign(this.row, changes);
 			this.show_error(null);

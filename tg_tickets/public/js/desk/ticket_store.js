@@ -26,7 +26,9 @@ export const ticket_store = {
 			},
 			(error) => {
 				this.emit(name, { [fieldname]: previous }, { rolled_back: fieldname, message: error.message });
-				frappe.show_alert({ message: error.message, indicator: "red" }, 8);
+				// The refusal may come from a change made elsewhere (e.g. the ticket was closed meanwhile):
+				// show the ticket as the server has it now.
+				this.get_row(name).then((row) => this.emit(name, row, { refreshed: true }), () => {});
 				throw error;
 			}
 		);

@@ -88,9 +88,15 @@ const TicketTableMethods = {
 		const cells = this.columns
 			.map((c) => `<div class="tg-cell tg-cell-${c.key}" data-column="${c.key}">${c.render(doc, this)}</div>`)
 			.join("");
-		const closed = doc.status === "CLOSED" ? "tg-row-closed" : "";
+		const state = (this.tg_row_state && this.tg_row_state[doc.name]) || {};
+		const classes = [
+			doc.status === "CLOSED" ? "tg-row-closed" : "",
+			state.pending ? "tg-pending" : "",
+			state.error ? "tg-rolled-back" : "",
+		].join(" ");
 		return `<div class="list-row-container" data-name="${esc(doc.name)}" tabindex="1">
-			<div class="list-row tg-row ${closed}" data-name="${esc(doc.name)}" style="grid-template-columns: ${this.tg_grid}">
+			<div class="list-row tg-row ${classes}" data-name="${esc(doc.name)}" style="grid-template-columns: ${this.tg_grid}"
+				${state.error ? `title="${esc(state.error)}"` : ""}>
 				<div class="tg-cell"><input class="list-row-checkbox" type="checkbox" data-name="${esc(doc.name)}"></div>
 				${cells}
 			</div></div>`;
@@ -158,10 +164,11 @@ const TicketTableMethods = {
 		Object.keys(fields).forEach((k) => {
 			if (k in doc || ROW_FIELDS.includes(k)) doc[k] = fields[k];
 		});
+		this.tg_row_state = this.tg_row_state || {};
+		if (info.pending) this.tg_row_state[name] = { pending: true };
+		if (info.saved) delete this.tg_row_state[name];
+		if (info.rolled_back) this.tg_row_state[name] = { error: info.message || __("Not saved") };
 		this.rerender_row(name);
-		const $row = this.$result.find(`.list-row[data-name="${CSS.escape(name)}"]`);
-		if (info.rolled_back) $row.addClass("tg-rolled-back").attr("data-error", info.message || "");
-		if (info.pending) $row.addClass("tg-pending");
 	},
 
 	edit_title(name) {

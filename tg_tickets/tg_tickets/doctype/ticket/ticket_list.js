@@ -2,7 +2,7 @@
 frappe.listview_settings["Ticket"] = {
 	hide_name_column: true,
 	primary_action() {
-		tg_tickets.new_ticket({ on_created: () => cur_list && cur_list.refresh() });
+		tg_tickets.new_ticket({ on_created: () => tg_tickets.reload_table() });
 	},
 	onload(listview) {
 		tg_tickets.attach_ticket_table(listview);

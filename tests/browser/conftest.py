@@ -1,0 +1,89 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against the live test site, one logged-in page
+per role. Data is created through the ORM and committed, so the web process sees it."""
+
+import os
+from pathlib import Path
+
+import frappe
+import pytest
+
+from tests.factories import PASSWORD, make_admin, make_member, make_owner, set_settings
+
+CHROMIUM_ARGS = [
+	"--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+	"--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(os.environ.get("TG_TICKETS_ARTIFACTS") or "artifacts")
+TIMEOUT_MS = 30_000  # waits for the page to get there, never a timing assertion
+
+
+def launch_chromium(playwright):
+	return playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def tickets_on(live_site):
+	"""Tickets switched on for the whole browser session (members may create and edit, not delete)."""
+	current = frappe.get_single("Tickets Settings")
+	previous = {k: current.get(k) for k in ("enabled", "members_can_create_tickets", "members_can_edit_tickets")}
+	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1)
+	# A fresh site opens Frappe's setup wizard instead of the desk; the test site needs none.
+	frappe.db.set_single_value("System Settings", "setup_complete", 1)
+	frappe.db.commit()
+	yield
+	frappe.db.rollback()
+	set_settings(**previous)
+	frappe.db.commit()
+
+
+@pytest.fixture(scope="session")
+def browser(tickets_on):
+	from playwright.sync_api import sync_playwright
+
+	with sync_playwright() as playwright:
+		chromium = launch_chromium(playwright)
+		yield chromium
+		chromium.close()
+
+
+@pytest.fixture(scope="session")
+def users(tickets_on):
+	made = {"member": make_member(), "admin": make_admin(), "owner": make_owner()}
+	frappe.db.commit()
+	return made
+
+
+def login(browser, live_site, user):
+	context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=live_site.url)
+	context.set_default_timeout(TIMEOUT_MS)
+	page = context.new_page()
+	page.errors = []
+	page.on("pageerror", lambda error: page.errors.append(str(error)))
+	page.goto("/login")
+	page.fill("#login_email", user)
+	page.fill("#login_password", PASSWORD)
+	page.click(".btn-login")
+	page.wait_for_url("**/app**")
+	return page
+
+
+@pytest.fixture
+def member_page(browser, live_site, users):
+	page = login(browser, live_site, users["member"])
+	yield page
+	page.context.close()
+
+
+def open_table(page, query=""):
+	page.goto("/app/ticket" + query)
+	try:
+		page.wait_for_selector(".tg-ticket-table .list-row[data-name]")
+	except Exception:
+		screenshot(page, "failed_open_table")
+		raise AssertionError(f"the ticket table did not render; page errors: {page.errors}")
+	return page
+
+
+def screenshot(page, name):
+	ARTIFACTS.mkdir(parents=True, exist_ok=True)
+	page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)

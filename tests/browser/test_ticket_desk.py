@@ -1,0 +1,299 @@
+"""The agents' desk in a real browser: the ticket table, the side sheet's optimistic edits, the new-ticket
+form (from the table and from a chat), sorting, facets and search, per role, against the live test site."""
+
+import re
+import uuid
+
+import frappe
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login, open_table, screenshot
+from tests.factories import make_chat, make_ticket, settings
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tag():
+	"""A word unique to one test, searched for so the table shows only that test's tickets."""
+	return "tg" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="module")
+def region_field(tickets_on):
+	"""A workspace's own select column on Ticket."""
+	if not frappe.db.exists("Custom Field", {"dt": "Ticket", "fieldname": "region"}):
+		frappe.get_doc(
+			{"doctype": "Custom Field", "dt": "Ticket", "fieldname": "region", "label": "Region",
+			 "fieldtype": "Select", "options": "\nEU\nUS\nAPAC", "insert_after": "date"}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	frappe.clear_cache(doctype="Ticket")
+	yield "region"
+
+
+def committed(*tickets):
+	frappe.db.commit()
+	return tickets
+
+
+def fresh(name, field):
+	"""The value as the server has it now (a new transaction sees the web process's commits)."""
+	frappe.db.rollback()
+	return frappe.db.get_value("Ticket", name, field)
+
+
+def search(page, text, expected_rows):
+	page.fill(".tg-search input", text)
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(expected_rows)
+
+
+def row(page, name):
+	return page.locator(f'.tg-ticket-table .list-row[data-name="{name}"]')
+
+
+def saved(page, name):
+	"""The optimistic edit has been answered by the server."""
+	expect(row(page, name)).not_to_have_class(re.compile("tg-pending"))
+
+
+# --- roles -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["member", "admin", "owner"])
+def test_each_role_logs_in_and_gets_the_ticket_table_with_its_controls(browser, live_site, users, role, tag):
+	(ticket,) = committed(make_ticket(f"{tag} role check"))
+	page = login(browser, live_site, users[role])
+	open_table(page)
+	search(page, tag, 1)
+	expect(page.locator(".page-actions .primary-action")).to_be_visible()
+	expect(row(page, ticket.name).locator(".tg-edit-title")).to_have_count(1)
+	expect(page.locator(".tg-ticket-table .tg-head [data-sort-by='status']")).to_be_visible()
+	assert page.errors == []
+	page.context.close()
+
+
+def test_member_without_create_and_edit_rights_sees_no_such_controls(browser, live_site, users, tag):
+	(ticket,) = committed(make_ticket(f"{tag} read only for members"))
+	with settings(members_can_create_tickets=0, members_can_edit_tickets=0):
+		page = login(browser, live_site, users["member"])
+		open_table(page)
+		search(page, tag, 1)
+		expect(page.locator(".page-actions .primary-action")).to_be_hidden()
+		expect(row(page, ticket.name).locator(".tg-edit-title")).to_have_count(0)
+		row(page, ticket.name).locator(".tg-cell-description").click()
+		expect(page.locator(".tg-sheet.open input[data-fieldname='title']")).to_be_hidden()
+		expect(page.locator(".tg-sheet.open .tg-sheet-field[data-fieldname='title']")).to_contain_text(f"{tag} read only")
+		page.context.close()
+
+
+# --- creating tickets ------------------------------------------------------------------------------
+
+
+def fill_new_ticket(dialog, title, chat_query, comment):
+	dialog.locator("input[data-fieldname='title']").fill(title)
+	if chat_query:
+		dialog.locator(".tg-chat-search").fill(chat_query)
+		dialog.locator(".tg-chat-result").first.click()
+	dialog.locator("textarea[data-fieldname='comment']").fill(comment)
+	dialog.locator("button[data-fieldname='stage_comment']").click()
+	expect(dialog.locator(".tg-staged-comment")).to_have_count(1)
+
+
+def test_create_ticket_from_table_with_staged_comment_and_linked_chat(member_page, tag):
+	chat = make_chat(f"Bob {tag}", username=f"bob_{tag}")
+	frappe.db.commit()
+	page = open_table(member_page)
+	page.click(".page-actions .primary-action")
+	dialog = page.locator(".modal.show.tg-new-ticket")
+	fill_new_ticket(dialog, f"{tag} printer jam", f"bob_{tag}", "Called the customer back")
+	expect(dialog.locator(".tg-chat-chip")).to_contain_text(f"Bob {tag}")
+	expect(dialog.locator("select[data-fieldname='priority']")).to_have_value("MEDIUM")
+	expect(dialog.locator("select[data-fieldname='status']")).to_have_value("OPEN")
+	dialog.locator(".btn-modal-primary").click()
+
+	created = page.locator(".tg-ticket-table .list-row", has_text=f"{tag} printer jam")
+	expect(created).to_be_visible()
+	expect(created.locator(".tg-chat-avatar")).to_have_count(1)
+	frappe.db.rollback()
+	name = frappe.db.get_value("Ticket", {"title": f"{tag} printer jam"})
+	ticket = frappe.get_doc("Ticket", name)
+	assert [r.chat for r in ticket.chats] == [chat]
+	assert (ticket.priority, ticket.status, ticket.comment_count) == ("MEDIUM", "OPEN", 1)
+	assert "Called the customer back" in frappe.db.get_value(
+		"Comment", {"reference_doctype": "Ticket", "reference_name": name, "comment_type": "Comment"}, "content"
+	)
+
+
+def test_create_ticket_from_a_chat_page_is_pre_linked_to_that_chat(member_page, tag):
+	chat = make_chat(f"Carol {tag}", username=f"carol_{tag}")
+	frappe.db.commit()
+	page = member_page
+	page.goto(f"/app/linked-chat/{chat}")
+	page.click(".tg-create-ticket-from-chat")
+	dialog = page.locator(".modal.show.tg-new-ticket")
+	expect(dialog.locator(".tg-chat-chip")).to_contain_text(f"Carol {tag}")
+	fill_new_ticket(dialog, f"{tag} refund from chat", None, "Customer sent a receipt")
+	dialog.locator(".btn-modal-primary").click()
+
+	expect(page.locator(".tg-chat-ticket", has_text=f"{tag} refund from chat")).to_be_visible()
+	frappe.db.rollback()
+	name = frappe.db.get_value("Ticket", {"title": f"{tag} refund from chat"})
+	assert [r.chat for r in frappe.get_doc("Ticket", name).chats] == [chat]
+	assert frappe.db.get_value("Linked Chat", chat, "ticket_count") == 1
+	# and the ticket's chat avatar leads back to the chat
+	page = open_table(page)
+	search(page, tag, 1)
+	expect(row(page, name).locator(f".tg-chat-avatar[href='/app/linked-chat/{chat}']")).to_have_count(1)
+
+
+# --- editing -----------------------------------------------------------------------------------------
+
+
+def test_inline_title_edit_in_the_row(member_page, tag):
+	(ticket,) = committed(make_ticket(f"{tag} wifi down"))
+	page = open_table(member_page)
+	search(page, tag, 1)
+	row(page, ticket.name).locator(".tg-edit-title").click()
+	title_input = row(page, ticket.name).locator(".tg-title-input")
+	title_input.fill(f"{tag} wifi down in building B")
+	title_input.press("Enter")
+	expect(row(page, ticket.name).locator(".tg-title")).to_have_text(f"{tag} wifi down in building B")
+	saved(page, ticket.name)
+	assert fresh(ticket.name, "title") == f"{tag} wifi down in building B"
+
+
+def test_side_sheet_edit_accepted_shows_in_table_and_sheet(member_page, tag):
+	(ticket,) = committed(make_ticket(f"{tag} app crash", description="Crashes on start\nAndroid 14"))
+	page = open_table(member_page)
+	search(page, tag, 1)
+	screenshot(page, "ticket_table")
+	row(page, ticket.name).locator(".tg-cell-description").click()
+	sheet = page.locator(f".tg-sheet.open[data-name='{ticket.name}']")
+	sheet.locator("select[data-fieldname='priority']").select_option("HIGH")
+	expect(row(page, ticket.name).locator(".tg-cell-priority")).to_have_text("HIGH")
+	saved(page, ticket.name)
+	expect(sheet.locator("select[data-fieldname='priority']")).to_have_value("HIGH")
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(1)  # the table stays visible
+	screenshot(page, "ticket_side_sheet")
+	assert fresh(ticket.name, "priority") == "HIGH"
+
+
+def test_side_sheet_edit_the_server_rejects_rolls_back_with_its_message(member_page, tag):
+	(ticket,) = committed(make_ticket(f"{tag} invoice wrong"))
+	page = open_table(member_page)
+	search(page, tag, 1)
+	row(page, ticket.name).locator(".tg-cell-description").click()
+	sheet = page.locator(f".tg-sheet.open[data-name='{ticket.name}']")
+	title_input = sheet.locator("input[data-fieldname='title']")
+	expect(title_input).to_have_value(f"{tag} invoice wrong")
+
+	# Meanwhile the ticket is closed elsewhere, without any event reaching this browser.
+	frappe.db.set_value("Ticket", ticket.name, {"status": "CLOSED"}, update_modified=False)
+	frappe.db.commit()
+
+	title_input.fill(f"{tag} invoice wrong twice")
+	title_input.press("Tab")
+	expect(sheet.locator(".tg-sheet-error")).to_contain_text("closed and read-only")
+	expect(page.locator(".modal.show .msgprint")).to_contain_text("closed and read-only")
+	page.keyboard.press("Escape")
+	expect(title_input).to_have_value(f"{tag} invoice wrong")
+	expect(row(page, ticket.name).locator(".tg-title")).to_have_text(f"{tag} invoice wrong")
+	expect(row(page, ticket.name)).to_have_class(re.compile("tg-rolled-back"))
+	# the sheet now shows the ticket as it is: closed, read-only except its status
+	expect(sheet.locator(".tg-sheet-closed-note")).to_be_visible()
+	expect(sheet.locator("select[data-fieldname='status']")).to_have_value("CLOSED")
+	expect(sheet.locator("input[data-fieldname='title']")).to_be_hidden()
+	screenshot(page, "ticket_side_sheet_rolled_back")
+	assert fresh(ticket.name, "title") == f"{tag} invoice wrong"
+
+
+def test_change_by_another_agent_appears_in_open_table_and_sheet(member_page, users, tag):
+	(ticket,) = committed(make_ticket(f"{tag} late codes"))
+	page = open_table(member_page)
+	search(page, tag, 1)
+	row(page, ticket.name).locator(".tg-cell-description").click()
+	sheet = page.locator(f".tg-sheet.open[data-name='{ticket.name}']")
+	expect(sheet.locator("select[data-fieldname='status']")).to_have_value("OPEN")
+
+	frappe.set_user(users["admin"])
+	doc = frappe.get_doc("Ticket", ticket.name)
+	doc.status = "PENDING"
+	doc.save()
+	frappe.db.commit()
+	frappe.set_user("Administrator")
+
+	expect(sheet.locator("select[data-fieldname='status']")).to_have_value("PENDING")
+	expect(row(page, ticket.name).locator(".tg-cell-status")).to_have_text("PENDING")
+
+
+# --- sorting, facets, search -----------------------------------------------------------------------
+
+
+def test_sort_by_status_header_uses_natural_order(member_page, tag):
+	statuses = ["SOLVED", "NEW", "BLOCKED", "OPEN", "CLOSED", "PENDING"]
+	for status in statuses:
+		ticket = make_ticket(f"{tag} {status.lower()}", status="OPEN" if status == "CLOSED" else status)
+		if status == "CLOSED":
+			ticket.status = "CLOSED"
+			ticket.save()
+	frappe.db.commit()
+	page = open_table(member_page)
+	search(page, tag, 6)
+	natural = ["NEW", "OPEN", "PENDING", "BLOCKED", "SOLVED", "CLOSED"]
+	page.click(".tg-ticket-table .tg-head [data-sort-by='status']")
+	expect(page.locator(".tg-ticket-table .list-row .tg-cell-status")).to_have_text(natural)
+	page.click(".tg-ticket-table .tg-head [data-sort-by='status']")
+	expect(page.locator(".tg-ticket-table .list-row .tg-cell-status")).to_have_text(list(reversed(natural)))
+
+
+def open_facet(page, fieldname):
+	page.click(f".tg-facet[data-facet='{fieldname}'] > button")
+	return page.locator(f".tg-facet[data-facet='{fieldname}'] .tg-facet-menu")
+
+
+def test_filter_by_sla_state_facet(member_page, tag):
+	tickets = [make_ticket(f"{tag} sla {i}") for i in range(4)]
+	for ticket, state in zip(tickets, ["BREACHED", "BREACHED", "ON_TRACK", None]):
+		frappe.db.set_value("Ticket", ticket.name, "sla_state", state, update_modified=False)
+	frappe.db.commit()
+	page = open_table(member_page)
+	search(page, tag, 4)
+	menu = open_facet(page, "sla_state")
+	breached = menu.locator(".tg-facet-value[data-value='BREACHED']")
+	expect(breached.locator(".tg-facet-count")).to_have_text("2")
+	breached.click()
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(2)
+	expect(page.locator(".tg-ticket-table .list-row .tg-sla")).to_have_count(2)
+	for badge in page.locator(".tg-ticket-table .list-row .tg-sla").all():
+		expect(badge).to_have_attribute("data-sla-state", "BREACHED")
+	assert {n for n in page.locator(".tg-ticket-table .list-row[data-name]").evaluate_all("rows => rows.map(r => r.dataset.name)")} == {
+		tickets[0].name, tickets[1].name}
+
+
+def test_filter_by_custom_select_field_facet(browser, live_site, users, region_field, tag):
+	tickets = [make_ticket(f"{tag} region {r}", region=r) for r in ("EU", "US", "EU")]
+	frappe.db.commit()
+	page = login(browser, live_site, users["member"])
+	open_table(page)
+	search(page, tag, 3)
+	expect(page.locator(".tg-ticket-table .tg-head [data-sort-by='region']")).to_have_text(re.compile("Region"))
+	menu = open_facet(page, "region")
+	expect(menu.locator(".tg-facet-value[data-value='EU'] .tg-facet-count")).to_have_text("2")
+	menu.locator(".tg-facet-value[data-value='EU']").click()
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(2)
+	expect(page.locator(".tg-ticket-table .list-row .tg-cell-region")).to_have_text(["EU", "EU"])
+	expect(page.locator(f".tg-ticket-table .list-row[data-name='{tickets[1].name}']")).to_have_count(0)
+	page.context.close()
+
+
+def test_search_matches_title_and_description(member_page, tag):
+	in_title = make_ticket(f"Router {tag} broken")
+	in_description = make_ticket("Other problem", description=f"The {tag} happens nightly")
+	make_ticket(f"Unrelated {uuid.uuid4().hex[:6]}")
+	frappe.db.commit()
+	page = open_table(member_page)
+	search(page, tag, 2)
+	names = page.locator(".tg-ticket-table .list-row[data-name]").evaluate_all("rows => rows.map(r => r.dataset.name)")
+	assert set(names) == {in_title.name, in_description.name}
