@@ -53,7 +53,38 @@ def users(tickets_on):
 	return made
 
 
+OPEN_PAGES = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+	outcome = yield
+	report = outcome.get_result()
+	if report.when == "call" and report.failed:
+		# What the browser showed when a test failed, next to the other screenshots.
+		for i, page in enumerate(OPEN_PAGES):
+			try:
+				screenshot(page, f"failed-{item.name}-{i}")
+				report.sections.append(("page errors", "\n".join(page.errors)))
+			except Exception:
+				pass
+
+
+@pytest.fixture(autouse=True)
+def _forget_pages():
+	yield
+	OPEN_PAGES.clear()
+
+
+def forget_list_settings(user):
+	"""Frappe restores a user's last list filters and sort; each test starts from the defaults."""
+	frappe.db.sql("delete from `__UserSettings` where `user` = %s", (user,))
+	frappe.db.commit()
+	frappe.cache.hdel("_user_settings", f"Ticket::{user}")
+
+
 def login(browser, live_site, user):
+	forget_list_settings(user)
 	context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=live_site.url)
 	context.set_default_timeout(TIMEOUT_MS)
 	page = context.new_page()
@@ -64,6 +95,7 @@ def login(browser, live_site, user):
 	page.fill("#login_password", PASSWORD)
 	page.click(".btn-login")
 	page.wait_for_url("**/app**")
+	OPEN_PAGES.append(page)
 	return page
 
 

@@ -15,7 +15,7 @@ export class ChatPicker {
 			<div class="tg-chat-search-wrap">
 				<input type="text" class="form-control input-xs tg-chat-search" autocomplete="off"
 					placeholder="${__("Add chat: name, @username or account id")}">
-				<ul class="dropdown-menu tg-chat-results"></ul>
+				<ul class="tg-chat-results"></ul>
 			</div>
 		</div>`).appendTo(parent);
 		this.$chips = this.$wrapper.find(".tg-chat-chips");
@@ -29,14 +29,14 @@ export class ChatPicker {
 		const search = frappe.utils.debounce(() => this.search(), 250);
 		this.$input.on("input focus", search);
 		this.$input.on("keydown", (e) => {
-			if (e.key === "Escape") this.$results.removeClass("show").hide();
+			if (e.key === "Escape") this.$results.removeClass("open");
 		});
-		this.$input.on("blur", () => setTimeout(() => this.$results.removeClass("show").hide(), 200));
+		this.$input.on("blur", () => setTimeout(() => this.$results.removeClass("open"), 200));
 		this.$results.on("mousedown", ".tg-chat-result", (e) => {
 			e.preventDefault();
 			const chat = $(e.currentTarget).data("chat");
 			this.$input.val("");
-			this.$results.removeClass("show").hide();
+			this.$results.removeClass("open");
 			if (!this.chats.some((c) => c.name === chat.name)) this.set([...this.chats, chat], true);
 		});
 		this.$chips.on("click", ".tg-chat-remove", (e) => {
@@ -57,7 +57,7 @@ export class ChatPicker {
 				this.$results.append(`<li class="text-muted tg-chat-none">${__("No chats found")}</li>`);
 			}
 			items.forEach((chat) => {
-				$(`<li><a class="dropdown-item tg-chat-result" href="#">
+				$(`<li><a class="tg-chat-result" href="#">
 					${frappe.get_avatar("avatar-xs", chat.title, chat.photo)}
 					<span class="tg-chat-title">${esc(chat.title)}</span>
 					<span class="text-muted small">${chat.username ? "@" + esc(chat.username) + " · " : ""}${esc(chat.name)}</span>
@@ -67,7 +67,7 @@ export class ChatPicker {
 					.end()
 					.appendTo(this.$results);
 			});
-			this.$results.addClass("show").show();
+			this.$results.addClass("open");
 		});
 	}
 

@@ -15,20 +15,27 @@ export class SideSheet {
 		this.name = null;
 		this.pending = new Set();
 		ticket_store.on((name, changes, info) => this.on_store(name, changes, info));
+		this.reload_soon = frappe.utils.debounce(() => this.reload(), 300);
+	}
+
+	// Bound on first use: the bundle loads before the desk has opened its realtime socket.
+	listen() {
+		if (this.listening) return;
+		this.listening = true;
 		const reload_if_open = (data) => {
 			if (data && data.name === this.name && (!data.doctype || data.doctype === "Ticket")) this.reload_soon();
 		};
 		frappe.realtime.on("doc_update", reload_if_open);
 		frappe.realtime.on("tg_ticket_changed", reload_if_open);
-		frappe.router && frappe.router.on("change", () => {
+		frappe.router.on("change", () => {
 			const route = frappe.get_route();
 			if (this.name && !(route[0] === "List" && route[1] === "Ticket")) this.close();
 		});
-		this.reload_soon = frappe.utils.debounce(() => this.reload(), 300);
 	}
 
 	open(name) {
 		this.make();
+		this.listen();
 		if (this.name && this.name !== name) frappe.realtime.doc_unsubscribe("Ticket", this.name);
 		this.name = name;
 		this.pending.clear();
