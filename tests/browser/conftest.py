@@ -9,6 +9,10 @@ import pytest
 
 from tests.factories import PASSWORD, make_admin, make_member, make_owner, set_settings
 
+# Without a proxy in front, the desk finds the socketio server on its own port only when the web process runs
+# as a dev server (window.dev_server); the live site's processes inherit this, so realtime reaches the browser.
+os.environ.setdefault("DEV_SERVER", "1")
+
 CHROMIUM_ARGS = [
 	"--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 	"--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
@@ -95,6 +99,10 @@ def login(browser, live_site, user):
 	page.fill("#login_password", PASSWORD)
 	page.click(".btn-login")
 	page.wait_for_url("**/app**")
+	# Other benches on this machine share the Redis pub/sub channel and migrate sites of the same name:
+	# their "version-update" broadcast would cover this page with a reload prompt mid-test.
+	page.wait_for_function("() => window.frappe && frappe.realtime && frappe.realtime.socket")
+	page.evaluate("() => frappe.realtime.off('version-update')")
 	OPEN_PAGES.append(page)
 	return page
 

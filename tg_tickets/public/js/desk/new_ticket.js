@@ -7,7 +7,12 @@ import { custom_fields } from "./ticket_fields";
 
 const esc = badges.esc;
 
-export function new_ticket({ chats = [], values = {}, on_created } = {}) {
+// Resolves with the dialog once the Ticket's fields (custom ones included) are known on this page.
+export function new_ticket(options = {}) {
+	return frappe.model.with_doctype("Ticket").then(() => make_dialog(options));
+}
+
+function make_dialog({ chats = [], values = {}, on_created } = {}) {
 	const boot = frappe.boot.tg_tickets || {};
 	const members = boot.members || [];
 	const max_files = boot.max_files || 3;

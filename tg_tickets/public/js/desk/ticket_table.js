@@ -265,6 +265,9 @@ export function attach_ticket_table(listview) {
 	listview.tg_attached = true;
 	Object.assign(listview, TicketTableMethods);
 	ROW_FIELDS.filter(has_field).forEach((f) => listview._add_field(f));
+	custom_fields()
+		.filter((df) => !frappe.model.table_fields.includes(df.fieldtype))
+		.forEach((df) => listview._add_field(df.fieldname));
 	listview.page.wrapper.addClass("tg-ticket-table");
 	listview.setup_columns();
 	listview.render_header();
