@@ -102,7 +102,7 @@ def login(browser, live_site, user):
 	# Other benches on this machine share the Redis pub/sub channel and migrate sites of the same name:
 	# their "version-update" broadcast would cover this page with a reload prompt mid-test.
 	page.wait_for_function("() => window.frappe && frappe.realtime && frappe.realtime.socket")
-	page.evaluate("() => frappe.realtime.off('version-update')")
+	page.evaluate("() => frappe.realtime.socket.off('version-update')")
 	OPEN_PAGES.append(page)
 	return page
 

@@ -31,7 +31,10 @@ export class ChatPicker {
 		this.$input.on("keydown", (e) => {
 			if (e.key === "Escape") this.$results.removeClass("open");
 		});
-		this.$input.on("blur", () => setTimeout(() => this.$results.removeClass("open"), 200));
+		// Closed by a click elsewhere, not on blur: dialogs move focus around while they settle.
+		$(document).on("mousedown", (e) => {
+			if (!$(e.target).closest(this.$wrapper).length) this.$results.removeClass("open");
+		});
 		this.$results.on("mousedown", ".tg-chat-result", (e) => {
 			e.preventDefault();
 			const chat = $(e.currentTarget).data("chat");
