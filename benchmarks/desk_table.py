@@ -1,0 +1,124 @@
+"""Issue 4 benchmark: the ticket table in Chromium at 1,000,000 tickets.
+
+Seeds the benchmark site with benchmarks/ticket_list.py's seed() when it does not hold the wanted number of
+tickets (reused by later runs), starts the site's web/socketio/worker processes, logs in as a Tickets Member
+in headless Chromium and loads /app/ticket `--runs` times (after one warm-up load), timing each from the
+start of navigation until 20 rows are visible and clickable (Playwright's actionability check on the 20th).
+Also times switching to the table from another desk page without a reload. Prints figures; asserts nothing.
+
+    scripts/benchmark desk_table [--tickets 1000000] [--chats 100000] [--runs 10] [--reseed]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from _site import connect
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+MEMBER = "agent0@bench.test"
+ROWS = 20
+ROWS_READY = f"() => document.querySelectorAll('.tg-ticket-table .list-row[data-name]').length >= {ROWS}"
+
+
+def prepare(frappe, tickets: int, chats: int, reseed: bool):
+	from ticket_list import seed
+
+	from tests.factories import make_user
+
+	have = frappe.db.sql("select count(*) from `tabTicket`")[0][0]
+	if reseed or have != tickets:
+		seed(frappe, tickets, chats)
+	make_user(MEMBER, "Tickets Member")  # sets the test password
+	frappe.db.set_single_value("Tickets Settings", "enabled", 1)
+	frappe.db.set_single_value("System Settings", "setup_complete", 1)
+	# The table's default state (newest first, no filters), not whatever the last run left behind.
+	frappe.db.sql("delete from `__UserSettings` where `user` = %s", (MEMBER,))
+	frappe.db.commit()
+	frappe.cache.hdel("_user_settings", f"Ticket::{MEMBER}")
+	frappe.clear_document_cache("Tickets Settings", "Tickets Settings")
+	return frappe.db.sql("select count(*) from `tabTicket`")[0][0]
+
+
+def percentiles(samples):
+	ordered = sorted(samples)
+	p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+	return f"p50 {statistics.median(ordered):7.0f} ms   p95 {p95:7.0f} ms   max {ordered[-1]:7.0f} ms"
+
+
+def rows_ready(page):
+	page.wait_for_function(ROWS_READY, timeout=60_000)
+	page.locator(".tg-ticket-table .list-row[data-name]").nth(ROWS - 1).click(trial=True, timeout=60_000)
+
+
+def measure(url: str, runs: int):
+	from playwright.sync_api import sync_playwright
+
+	from tests.browser.conftest import CHROMIUM_ARGS
+	from tests.factories import PASSWORD
+
+	with sync_playwright() as playwright:
+		browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+		context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=url)
+		page = context.new_page()
+		page.goto("/login")
+		page.fill("#login_email", MEMBER)
+		page.fill("#login_password", PASSWORD)
+		page.click(".btn-login")
+		page.wait_for_url("**/app**")
+
+		def full_load():
+			started = time.perf_counter()
+			page.goto("/app/ticket", wait_until="commit")
+			rows_ready(page)
+			return (time.perf_counter() - started) * 1000
+
+		def in_app_switch():
+			page.goto("/app/linked-chat")
+			page.wait_for_selector(".list-row-container")
+			started = time.perf_counter()
+			page.evaluate("() => frappe.set_route('List', 'Ticket')")
+			rows_ready(page)
+			return (time.perf_counter() - started) * 1000
+
+		warm_up = full_load()
+		loads = [full_load() for _ in range(runs)]
+		switches = [in_app_switch() for _ in range(runs)]
+		browser.close()
+	return warm_up, loads, switches
+
+
+def main():
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--tickets", type=int, default=1_000_000)
+	parser.add_argument("--chats", type=int, default=100_000)
+	parser.add_argument("--runs", type=int, default=10)
+	parser.add_argument("--reseed", action="store_true")
+	options = parser.parse_args()
+
+	frappe = connect()
+	frappe.db.sql("set session max_statement_time = 0")
+	site = frappe.local.site
+	total = prepare(frappe, options.tickets, options.chats, options.reseed)
+	frappe.destroy()
+
+	from tests.live import LiveSite
+
+	live = LiveSite.start(site)
+	try:
+		warm_up, loads, switches = measure(live.url, options.runs)
+	finally:
+		live.stop()
+	print(f"\n{total:,} tickets on {site}; {MEMBER} (Tickets Member) in headless Chromium; web: frappe serve")
+	print(f"time until {ROWS} rows are visible and clickable, {options.runs} loads each:")
+	print(f"  first load after start (warm-up, not counted)  {warm_up:7.0f} ms")
+	print(f"  full page load of /app/ticket                  {percentiles(loads)}")
+	print(f"  switch to the table from another desk page     {percentiles(switches)}")
+	print("  samples (full loads, ms): " + ", ".join(f"{s:.0f}" for s in loads))
+
+
+if __name__ == "__main__":
+	main()
