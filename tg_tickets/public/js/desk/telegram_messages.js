@@ -1,8 +1,9 @@
 // Broadcast follow-up on the Telegram Message list: show recent incoming messages from the chats of a tagged
 // segment, then open tickets one by one for the selected messages, each pre-linked to its chat.
-// The doctype comes from the Telegram integration; this only uses its `chat`, `direction` and `date` fields.
+// The doctype comes from the Telegram integration; this only uses its chat, direction, date and text fields.
 
 frappe.listview_settings["Telegram Message"] = Object.assign(frappe.listview_settings["Telegram Message"] || {}, {
+	add_fields: ["chat", "text", "direction"],
 	onload(listview) {
 		listview.page.add_inner_button(__("Broadcast follow-up"), () => segment_dialog(listview));
 		if (tg_tickets.actions().create) {
@@ -34,7 +35,8 @@ function segment_dialog(listview) {
 					const has = (f) => meta && meta.fields.some((df) => df.fieldname === f);
 					const filters = [["Telegram Message", "chat", "in", chats.length ? chats : ["-"]]];
 					if (has("direction")) filters.push(["Telegram Message", "direction", "=", "Incoming"]);
-					if (has("date")) filters.push(["Telegram Message", "date", ">=", since]);
+					const date_field = ["telegram_date", "date"].find(has);
+					if (date_field) filters.push(["Telegram Message", date_field, ">=", since]);
 					listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
 				});
 		},

@@ -112,6 +112,13 @@ const TicketTableMethods = {
 		return this.tg_search ? filters.concat([["Ticket", "_search", "like", this.tg_search]]) : filters;
 	},
 
+	// The search text stays out of the URL: Frappe would read it back as a filter on a real field.
+	get_search_params() {
+		const params = frappe.views.ListView.prototype.get_search_params.call(this);
+		params.delete("_search");
+		return params;
+	},
+
 	// --- cells -----------------------------------------------------------------------------------
 
 	chats_html(doc) {
@@ -273,6 +280,10 @@ export function attach_ticket_table(listview) {
 	listview.render_header();
 	listview.tg_search_field = add_search_box(listview);
 	listview.tg_facets = new FacetBar(listview);
+	if (!tg_tickets.actions().delete) {
+		// The role permission allows deleting, the owner's switch does not: no Delete in the bulk actions.
+		listview.page.actions.find(`[data-label="${encodeURIComponent(__("Delete"))}"]`).parent().remove();
+	}
 	bind_row_events(listview);
 	ticket_store.on((name, changes, info) => listview.on_store_change(name, changes, info));
 }
