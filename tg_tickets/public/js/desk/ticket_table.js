@@ -25,7 +25,7 @@ function ticket_columns() {
 	const columns = [
 		{ key: "name", label: __("Ticket ID"), sort_by: "name", width: "92px", render: (d) => badges.ticket_id(d.name) },
 		{ key: "chats", label: __("Chats"), width: "128px", render: (d, table) => table.chats_html(d) },
-		{ key: "title", label: __("Title"), sort_by: "title", width: "minmax(220px, 2fr)", render: (d, table) => table.title_html(d) },
+		{ key: "title", label: __("Title"), sort_by: "title", width: "280px", render: (d, table) => table.title_html(d) },
 		{ key: "status", label: __("Status"), sort_by: "status", width: "100px", render: (d) => badges.status(d.status) },
 		{ key: "priority", label: __("Priority"), sort_by: "priority", width: "88px", render: (d) => badges.priority(d.priority) },
 		{ key: "assigned_to", label: __("Assign to"), sort_by: "assigned_to", width: "84px", render: (d, table) => table.assignee_html(d) },
@@ -34,10 +34,10 @@ function ticket_columns() {
 		{ key: "date", label: __("Date"), sort_by: "date", width: "96px", render: (d) => (d.date ? esc(frappe.datetime.str_to_user(d.date)) : "—") },
 		{ key: "file_count", label: __("Files"), sort_by: "file_count", width: "56px", render: (d) => `<span class="tg-count">${d.file_count || 0}</span>` },
 		{
-			key: "comment_count", label: __("Comments"), sort_by: "comment_count", width: "minmax(160px, 1fr)",
+			key: "comment_count", label: __("Comments"), sort_by: "comment_count", width: "200px",
 			render: (d) => `<span class="tg-count">${d.comment_count || 0}</span> ${d.last_comment ? badges.lines(d.last_comment, 60) : ""}`,
 		},
-		{ key: "description", label: __("Description"), width: "minmax(180px, 1fr)", render: (d) => badges.lines(d.description, 90) },
+		{ key: "description", label: __("Description"), width: "220px", render: (d) => badges.lines(d.description, 90) },
 	];
 	if (has_field("sla_state")) {
 		columns.push({ key: "sla_state", label: __("SLA"), sort_by: "next_sla_event_at", width: "150px", render: (d) => badges.sla(d) });
@@ -59,6 +59,7 @@ function ticket_columns() {
 // Methods that replace the stock list view's rendering for the Ticket list only.
 const TicketTableMethods = {
 	setup_columns() {
+		// Fixed widths: every row is its own grid, so only fixed tracks line the cells up.
 		this.columns = ticket_columns();
 		this.tg_grid = ["28px"].concat(this.columns.map((c) => c.width)).join(" ");
 	},
