@@ -165,6 +165,23 @@ def test_inline_title_edit_in_the_row(member_page, tag):
 	assert fresh(ticket.name, "title") == f"{tag} wifi down in building B"
 
 
+def test_row_chat_avatars_expand_and_click_on_assignee_reassigns(member_page, users, tag):
+	chats = [make_chat(f"Chat {i} {tag}") for i in range(5)]
+	(ticket,) = committed(make_ticket(f"{tag} group outage", chats=chats))
+	page = open_table(member_page)
+	search(page, tag, 1)
+	cell = row(page, ticket.name).locator(".tg-cell-chats")
+	expect(cell.locator(".tg-chat-avatar:visible")).to_have_count(3)
+	cell.locator(".tg-more-chats").click()
+	expect(cell.locator(".tg-chat-avatar:visible")).to_have_count(5)
+
+	row(page, ticket.name).locator(".tg-assignee").click()
+	row(page, ticket.name).locator(".tg-assign-select").select_option(users["admin"])
+	expect(row(page, ticket.name).locator(".tg-cell-assigned_to .tg-user")).to_have_count(1)
+	saved(page, ticket.name)
+	assert fresh(ticket.name, "assigned_to") == users["admin"]
+
+
 def test_side_sheet_edit_accepted_shows_in_table_and_sheet(member_page, tag):
 	(ticket,) = committed(make_ticket(f"{tag} app crash", description="Crashes on start\nAndroid 14"))
 	page = open_table(member_page)
@@ -178,6 +195,13 @@ def test_side_sheet_edit_accepted_shows_in_table_and_sheet(member_page, tag):
 	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(1)  # the table stays visible
 	screenshot(page, "ticket_side_sheet")
 	assert fresh(ticket.name, "priority") == "HIGH"
+
+	sheet.locator("[data-tab='comments']").click()
+	sheet.locator(".tg-comment-input").fill("Asked for a crash log")
+	sheet.locator(".tg-comment-add").click()
+	expect(sheet.locator(".tg-comment")).to_contain_text("Asked for a crash log")
+	expect(row(page, ticket.name).locator(".tg-cell-comment_count")).to_contain_text("Asked for a crash log")
+	screenshot(page, "ticket_side_sheet_comments")
 
 
 def test_side_sheet_edit_the_server_rejects_rolls_back_with_its_message(member_page, tag):
