@@ -31,7 +31,7 @@ function render_list(frm) {
 								<td><a href="/app/ticket/${encodeURIComponent(t.name)}">${badges.ticket_id(t.name)}</a></td>
 								<td>${esc(t.title)}</td><td>${badges.status(t.status)}</td>
 								<td>${badges.priority(t.priority)}</td><td>${badges.user(t.assigned_to)}</td>
-								<td class="text-muted">${esc(frappe.datetime.comment_when(t.creation))}</td></tr>`
+								<td class="text-muted">${frappe.datetime.comment_when(t.creation)}</td></tr>`
 							)
 							.join("")}</tbody></table>`
 					: `<div class="text-muted">${__("No tickets reference this chat yet.")}</div>`

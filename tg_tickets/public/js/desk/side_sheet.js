@@ -246,7 +246,7 @@ export class SideSheet {
 							.map(
 								(c) => `<div class="tg-comment">
 								<div class="tg-comment-head">${badges.user(c.owner, { show_name: true })}
-									<span class="text-muted small">${esc(frappe.datetime.comment_when(c.creation))}</span></div>
+									<span class="text-muted small">${frappe.datetime.comment_when(c.creation)}</span></div>
 								<div class="tg-comment-body">${frappe.utils.xss_sanitise
 									? frappe.utils.xss_sanitise(c.content || "")
 									: esc(strip_html(c.content || ""))}</div></div>`
