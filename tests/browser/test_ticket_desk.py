@@ -70,6 +70,11 @@ def test_each_role_logs_in_and_gets_the_ticket_table_with_its_controls(browser, 
 	expect(page.locator(".page-actions .primary-action")).to_be_visible()
 	expect(row(page, ticket.name).locator(".tg-edit-title")).to_have_count(1)
 	expect(page.locator(".tg-ticket-table .tg-head [data-sort-by='status']")).to_be_visible()
+	# only admins and owners get the custom-column settings
+	page.click(".page-actions .menu-btn-group > button")
+	expect(page.locator(".page-actions .dropdown-menu", has_text="Ticket fields (custom columns)")).to_have_count(
+		0 if role == "member" else 1
+	)
 	assert page.errors == []
 	page.context.close()
 

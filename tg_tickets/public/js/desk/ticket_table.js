@@ -267,6 +267,20 @@ function bind_row_events(listview) {
 	});
 }
 
+// Ticket admins and owners configure the table's custom columns and the SLA policies from here.
+function add_admin_menu(listview) {
+	const actions = tg_tickets.actions();
+	if (actions.manage_fields) {
+		listview.page.add_menu_item(__("Ticket fields (custom columns)"), () => {
+			frappe.route_options = { doc_type: "Ticket" };
+			frappe.set_route("Form", "Customize Form");
+		});
+	}
+	if (actions.manage_sla && frappe.boot.user.can_read.includes("SLA Policy")) {
+		listview.page.add_menu_item(__("SLA policies"), () => frappe.set_route("List", "SLA Policy"));
+	}
+}
+
 // Called from ticket_list.js's onload, before the first page loads.
 export function attach_ticket_table(listview) {
 	if (listview.tg_attached) return;
@@ -281,6 +295,7 @@ export function attach_ticket_table(listview) {
 	listview.render_header();
 	listview.tg_search_field = add_search_box(listview);
 	listview.tg_facets = new FacetBar(listview);
+	add_admin_menu(listview);
 	if (!tg_tickets.actions().delete) {
 		// The role permission allows deleting, the owner's switch does not: no Delete in the bulk actions.
 		listview.page.actions.find(`[data-label="${encodeURIComponent(__("Delete"))}"]`).parent().remove();
