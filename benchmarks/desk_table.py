@@ -12,6 +12,7 @@ Also times switching to the table from another desk page without a reload. Print
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -50,11 +51,27 @@ def percentiles(samples):
 
 
 def rows_ready(page):
-	page.wait_for_function(ROWS_READY, timeout=60_000)
+	try:
+		page.wait_for_function(ROWS_READY, timeout=60_000)
+	except Exception:
+		path = os.path.join(os.environ.get("TG_TICKETS_ARTIFACTS") or "/tmp", "desk_table_benchmark_failed.png")
+		page.screenshot(path=path)
+		raise RuntimeError(f"the table did not show {ROWS} rows; see {path}") from None
 	page.locator(".tg-ticket-table .list-row[data-name]").nth(ROWS - 1).click(trial=True, timeout=60_000)
 
 
-def measure(url: str, runs: int):
+def waterfall(page, load):
+	"""One more load, printing when each request finished (ms after navigation began)."""
+	finished = []
+	page.on("requestfinished", lambda r: finished.append((time.perf_counter(), r)))
+	started = time.perf_counter()
+	total = load()
+	print(f"\nrequests of one full load ({total:.0f} ms until the rows were ready), by finish time:")
+	for at, request in finished:
+		print(f"  {(at - started) * 1000:7.0f} ms  {request.method:4} {request.url.split('?')[0][:100]}")
+
+
+def measure(url: str, runs: int, profile: bool = False):
 	from playwright.sync_api import sync_playwright
 
 	from tests.browser.conftest import CHROMIUM_ARGS
@@ -86,6 +103,8 @@ def measure(url: str, runs: int):
 
 		warm_up = full_load()
 		loads = [full_load() for _ in range(runs)]
+		if profile:
+			waterfall(page, full_load)
 		switches = [in_app_switch() for _ in range(runs)]
 		browser.close()
 	return warm_up, loads, switches
@@ -97,6 +116,7 @@ def main():
 	parser.add_argument("--chats", type=int, default=100_000)
 	parser.add_argument("--runs", type=int, default=10)
 	parser.add_argument("--reseed", action="store_true")
+	parser.add_argument("--profile", action="store_true", help="print the requests of one extra load")
 	options = parser.parse_args()
 
 	frappe = connect()
@@ -105,11 +125,14 @@ def main():
 	total = prepare(frappe, options.tickets, options.chats, options.reseed)
 	frappe.destroy()
 
+	# The desk bundle must be built for this checkout (mirroring the app into the bench drops built assets).
+	subprocess.run(["bench", "build", "--app", "tg_tickets"], cwd=os.environ["TG_TICKETS_BENCH"], check=True,
+		stdout=subprocess.DEVNULL)
 	from tests.live import LiveSite
 
 	live = LiveSite.start(site)
 	try:
-		warm_up, loads, switches = measure(live.url, options.runs)
+		warm_up, loads, switches = measure(live.url, options.runs, options.profile)
 	finally:
 		live.stop()
 	print(f"\n{total:,} tickets on {site}; {MEMBER} (Tickets Member) in headless Chromium; web: frappe serve")
