@@ -7,7 +7,7 @@ from pathlib import Path
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_admin, make_member, make_owner, set_settings
+from tests.factories import PASSWORD, make_admin, make_member, make_owner, mark_setup_complete, set_settings
 
 # Without a proxy in front, the desk finds the socketio server on its own port only when the web process runs
 # as a dev server (window.dev_server); the live site's processes inherit this, so realtime reaches the browser.
@@ -31,8 +31,7 @@ def tickets_on(live_site):
 	current = frappe.get_single("Tickets Settings")
 	previous = {k: current.get(k) for k in ("enabled", "members_can_create_tickets", "members_can_edit_tickets")}
 	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1)
-	# A fresh site opens Frappe's setup wizard instead of the desk; the test site needs none.
-	frappe.db.set_single_value("System Settings", "setup_complete", 1)
+	mark_setup_complete()
 	frappe.db.commit()
 	yield
 	frappe.db.rollback()
