@@ -6,6 +6,7 @@ from pathlib import Path
 
 import frappe
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, make_admin, make_member, make_owner, mark_setup_complete, set_settings
 
@@ -19,6 +20,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(os.environ.get("TG_TICKETS_ARTIFACTS") or "artifacts")
 TIMEOUT_MS = 30_000  # waits for the page to get there, never a timing assertion
+# Assertions wait for the page to converge; the machine may be busy, and realtime refreshes are debounced (2 s).
+expect.set_options(timeout=15_000)
 
 
 def launch_chromium(playwright):

@@ -27,6 +27,8 @@ export class SideSheet {
 		};
 		frappe.realtime.on("doc_update", reload_if_open);
 		frappe.realtime.on("tg_ticket_changed", reload_if_open);
+		// The open table's doctype subscription also brings list_update for this ticket.
+		frappe.realtime.on("list_update", reload_if_open);
 		frappe.router.on("change", () => {
 			const route = frappe.get_route();
 			if (this.name && !(route[0] === "List" && route[1] === "Ticket")) this.close();
@@ -39,7 +41,7 @@ export class SideSheet {
 		if (this.name && this.name !== name) frappe.realtime.doc_unsubscribe("Ticket", this.name);
 		this.name = name;
 		this.pending.clear();
-		frappe.realtime.doc_subscribe("Ticket", name);
+		this.subscribe(name);
 		this.$el.attr("data-name", name).addClass("open");
 		$("body").addClass("tg-sheet-open");
 		this.show_error(null);
@@ -50,6 +52,13 @@ export class SideSheet {
 			this.row = row;
 			this.render();
 		});
+	}
+
+	// Frappe drops a doc subscription made within a second of another one: retry until it goes out.
+	subscribe(name) {
+		if (this.name !== name) return;
+		if (frappe.flags.doc_subscribe) return setTimeout(() => this.subscribe(name), 1100);
+		frappe.realtime.doc_subscribe("Ticket", name);
 	}
 
 	close() {
