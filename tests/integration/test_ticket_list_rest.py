@@ -130,6 +130,7 @@ def custom_fields():
 	for fieldname, fieldtype, options in (
 		("custom_region", "Select", "EU\nUS\nAPAC"),
 		("custom_vip", "Check", None),
+		("custom_channels", "MultiSelect", "Phone\nEmail\nTelegram"),
 	):
 		if not frappe.db.exists("Custom Field", f"Ticket-{fieldname}"):
 			frappe.get_doc({"doctype": "Custom Field", "dt": "Ticket", "fieldname": fieldname, "label": fieldname[7:].upper(),
@@ -156,4 +157,14 @@ def test_custom_select_and_checkbox_fields_filter_and_show_as_columns(member, cu
 			current_filters="[]", field="custom_region").json()["message"]
 	assert [r["name"] for r in found] == [eu_vip.name]
 	assert found[0]["custom_region"] == "EU"
+
+
+def test_custom_multiselect_field_filters(member, custom_fields):
+	run = uuid.uuid4().hex[:8]
+	with settings(enabled=1):
+		both = make_ticket(f"both {run}", custom_channels="Phone, Telegram")
+		make_ticket(f"phone {run}", custom_channels="Phone")
+		frappe.db.commit()
+		found = rows(member, filters=[["Ticket", "title", "like", f"%{run}"], ["Ticket", "custom_channels", "like", "%Telegram%"]])
+	assert [r["name"] for r in found] == [both.name]
 	assert any(c["name"] == "EU" and c["count"] >= 1 for c in counts)
