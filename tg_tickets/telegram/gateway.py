@@ -89,7 +89,7 @@ def classify(error: Exception, attempt: int) -> Exception:
 			return TopicGone(message)
 		if isinstance(error, (errors.ServerError, errors.TimedOutError)) or (error.code or 0) >= 500:
 			return RetryLater(network_backoff(attempt), f"Telegram server error: {message or type(error).__name__}")
-		return PermanentFailure(f"{message or type(error).__name__}: {error}")
+		return PermanentFailure(f"{type(error).__name__}: {error}")
 	if isinstance(error, (ConnectionError, OSError, asyncio.TimeoutError, TimeoutError)):
 		return RetryLater(network_backoff(attempt), f"network error: {type(error).__name__}")
 	if isinstance(error, ValueError) and "unsuccessful" in str(error):
@@ -106,9 +106,10 @@ class TelegramTransport:
 		self.client = client
 
 	async def peer(self, chat_id: int):
+		# Only the session's cache (filled from received updates): resolving must never cost a request.
 		try:
-			return await self.client.get_input_entity(chat_id)
-		except (ValueError, TypeError):
+			return self.client.session.get_input_entity(chat_id)
+		except (ValueError, TypeError, KeyError):
 			return fallback_peer(chat_id)
 
 	async def execute(self, request: dict, attempt: int = 1) -> dict:

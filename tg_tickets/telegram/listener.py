@@ -42,9 +42,9 @@ class Inbox:
 	"""Stores normalised records in the Telegram Update inbox; the unique key makes each store exactly-once."""
 
 	SQL = """insert into `tabTelegram Update`
-		(creation, modified, owner, modified_by, docstatus, idx, update_key, bot_id, chat_id, message_id, kind,
+		(name, creation, modified, owner, modified_by, docstatus, idx, update_key, bot_id, chat_id, message_id, kind,
 		status, attempts, payload)
-		values (%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0, %(key)s, %(bot)s, %(chat)s, %(mid)s,
+		values (nextval(`telegram_update_id_seq`), %(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0, %(key)s, %(bot)s, %(chat)s, %(mid)s,
 		%(kind)s, 'Pending', 0, %(payload)s)
 		on duplicate key update update_key = update_key"""
 

@@ -101,7 +101,7 @@ async def ensure_topic_for_delivery(ticket_name: str, transport) -> None:
 def forget_topic(ticket_name: str | None) -> None:
 	"""The topic is gone (deleted by hand): the next post recreates it."""
 	if ticket_name:
-		frappe.db.set_value("Ticket", ticket_name, {"topic_id": None, "topic_state": None}, update_modified=False)
+		frappe.db.set_value("Ticket", ticket_name, {"topic_id": 0, "topic_state": ""}, update_modified=False)
 
 
 def after_sent(row, result: dict) -> None:
