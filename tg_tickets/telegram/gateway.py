@@ -11,8 +11,8 @@ sending it (demo data, tests, and sites without credentials). Never logs request
 import asyncio
 import json
 
-from telethon import errors, utils
-from telethon.tl import functions, types
+# Telethon is imported inside the functions that need it: importing it costs seconds without bytecode
+# caches, and RQ work horses (forked per job) that only use the record transport never need it.
 
 NETWORK_BACKOFF = (2, 5, 15, 30, 60, 120, 300)
 
@@ -41,6 +41,8 @@ def network_backoff(attempt: int) -> float:
 
 
 def inline_markup(buttons):
+	from telethon.tl import types
+
 	if not buttons:
 		return None
 	rows = [
@@ -52,6 +54,9 @@ def inline_markup(buttons):
 
 def fallback_peer(chat_id: int):
 	"""An input peer from a marked id when the session has no access hash (bots may use 0 for users)."""
+	from telethon import utils
+	from telethon.tl import types
+
 	peer = utils.resolve_id(chat_id)
 	real_id, cls = peer
 	if cls is types.PeerUser:
@@ -63,6 +68,8 @@ def fallback_peer(chat_id: int):
 
 def sent_message_id(result, random_id: int | None):
 	"""The new message's id in the Updates Telegram returns (UpdateMessageID matches our random_id)."""
+	from telethon.tl import types
+
 	if isinstance(result, types.UpdateShortSentMessage):
 		return result.id
 	updates = getattr(result, "updates", None) or []
@@ -77,6 +84,8 @@ def sent_message_id(result, random_id: int | None):
 
 def classify(error: Exception, attempt: int) -> Exception:
 	"""A Telethon/network error → RetryLater, PermanentFailure, TopicGone or AlreadyDone."""
+	from telethon import errors
+
 	if isinstance(error, (errors.FloodWaitError, errors.SlowModeWaitError, errors.FloodPremiumWaitError)):
 		return RetryLater(error.seconds or 1, f"{type(error).__name__}: wait {error.seconds} s")
 	if isinstance(error, errors.RandomIdDuplicateError):
@@ -124,6 +133,9 @@ class TelegramTransport:
 			raise translated from error
 
 	async def _execute(self, request: dict) -> dict:
+		from telethon import errors
+		from telethon.tl import functions, types
+
 		method = request["method"]
 		chat_id = int(request["chat_id"])
 		if method == "answer_callback":
