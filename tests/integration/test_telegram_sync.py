@@ -5,6 +5,7 @@ import asyncio
 import base64
 import json
 import logging
+import time
 
 import frappe
 import pytest
@@ -397,3 +398,28 @@ def test_telegram_messages_vanish_with_tickets_when_the_feature_is_off():
 	assert frappe.get_list("Telegram Message", filters={"chat": chat})
 	with site_config("tg_tickets_enabled", 0):
 		assert frappe.get_list("Telegram Message", filters={"chat": chat}) == []
+
+
+def test_rate_limits_space_sends_per_chat_per_group_and_overall():
+	limiter = outbound.RateLimiter()
+	chat, group = str(tg.user_id()), f"-100{tg.user_id()}"
+	now = time.time() + 10_000  # ahead of every real reservation, so earlier sends do not count
+	assert [round(limiter.reserve(chat, now), 3) for _ in range(3)] == [0.0, 1.0, 2.0]  # ~1 message/s per chat
+	assert [round(limiter.reserve(group, now + 10), 3) for _ in range(3)] == [0.0, 3.0, 6.0]  # 20/min per group
+	many = [limiter.reserve(str(tg.user_id()), now + 20) for _ in range(31)]
+	assert max(many) == pytest.approx(30 / 30, abs=1e-3)  # ~30/s overall
+
+
+def test_notify_agent_sends_a_direct_message_only_to_linked_agents():
+	member = make_member()
+	telegram_id = str(tg.user_id())
+	frappe.db.delete("Telegram Agent", {"user": member})
+	assert outbound.notify_agent(member, "SLA breached on #ABC123") == []
+	frappe.get_doc({"doctype": "Telegram Agent", "user": member, "telegram_user_id": telegram_id}).insert(ignore_permissions=True)
+	[name] = outbound.notify_agent(member, "SLA breached on #ABC123")
+	frappe.db.commit()
+	deliver(telegram_id)
+	row = frappe.get_doc("Telegram Message", name)
+	assert (row.chat, row.status, row.text) == (telegram_id, "Sent", "SLA breached on #ABC123")
+	frappe.db.delete("Telegram Agent", {"user": member})
+	frappe.db.commit()

@@ -205,6 +205,8 @@ class RecordTransport:
 			"telegram_message": request.get("message_name"),
 			"payload": json.dumps(payload, default=str, ensure_ascii=False),
 		})
+		row.creation = row.modified = frappe.utils.now_datetime()
+		row.owner = row.modified_by = frappe.session.user
 		row.db_insert()
 		assigned = int(row.name) + 1000
 		if request["method"] == "create_topic":
