@@ -148,7 +148,7 @@ def main():
 
 		latencies = []
 		for chat, ticket in pairs[: args.replies]:
-			begin = datetime.now()
+			begin = frappe.utils.now_datetime()  # site timezone, like the recorded row's creation
 			result = frappe.call("tg_tickets.api.send_reply", ticket=ticket, message=f"Agent reply to {chat}")
 			frappe.db.commit()
 			name = result["messages"][0]

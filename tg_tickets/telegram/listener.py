@@ -41,21 +41,34 @@ def redact(text: str, secrets_: list[str]) -> str:
 class Inbox:
 	"""Stores normalised records in the Telegram Update inbox; the unique key makes each store exactly-once."""
 
-	SQL = """insert into `tabTelegram Update`
-		(name, creation, modified, owner, modified_by, docstatus, idx, update_key, bot_id, chat_id, message_id, kind,
-		status, attempts, payload)
-		values (nextval(`telegram_update_id_seq`), %(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0, %(key)s, %(bot)s, %(chat)s, %(mid)s,
-		%(kind)s, 'Pending', 0, %(payload)s)
-		on duplicate key update update_key = update_key"""
+	COLUMNS = "(name, creation, modified, owner, modified_by, docstatus, idx, update_key, bot_id, chat_id, message_id, kind, status, attempts, payload)"
+	ROW = "(nextval(`telegram_update_id_seq`), %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, 'Pending', 0, %s)"
 
-	def store(self, record: dict) -> bool:
-		"""True when the record is new, False for a duplicate (same bot, chat, message id, kind)."""
-		frappe.db.sql(self.SQL, {
-			"now": now_datetime(), "key": record["key"], "bot": str(record["bot_id"]), "chat": str(record["chat_id"]),
-			"mid": str(record["message_id"]), "kind": record["kind"],
-			"payload": json.dumps(record, ensure_ascii=False, default=str),
-		})
-		return frappe.db._cursor.rowcount == 1
+	def store_many(self, records: list[dict]) -> set[str]:
+		"""Inserts the records whose key is new, in one statement; returns the keys that were new."""
+		if not records:
+			return set()
+		keys = [r["key"] for r in records]
+		existing = set(frappe.db.sql_list("select update_key from `tabTelegram Update` where update_key in %s", (tuple(keys),)))
+		fresh, seen = [], set()
+		for record in records:
+			if record["key"] in existing or record["key"] in seen:
+				continue
+			seen.add(record["key"])
+			fresh.append(record)
+		if fresh:
+			now = now_datetime()
+			values = []
+			for r in fresh:
+				values += [now, now, r["key"], str(r["bot_id"]), str(r["chat_id"]), str(r["message_id"]), r["kind"],
+						   json.dumps(r, ensure_ascii=False, default=str)]
+			# ON DUPLICATE KEY: a key stored concurrently since the check above stays a single row.
+			frappe.db.sql(
+				f"insert into `tabTelegram Update` {self.COLUMNS} values {', '.join([self.ROW] * len(fresh))} "
+				"on duplicate key update update_key = update_key",
+				values,
+			)
+		return seen
 
 
 def enqueue_processing() -> None:
@@ -65,18 +78,24 @@ def enqueue_processing() -> None:
 class Listener:
 	"""The update handler shared by the live client and the replay command.
 
-	`batch_size=1` (live): every update is committed and enqueued before the next one is handled.
-	Replay passes a larger batch and calls `flush()` at the end.
+	`batch_size=1` (live): every update is stored and committed before the next one is handled. Replay
+	buffers `batch_size` updates per commit (one multi-row insert) and calls `flush()` at the end. A failed
+	store is retried with the whole uncommitted buffer, so a deadlock or a lost connection loses nothing.
+	Outcomes per update (new / duplicate / ignored / failed) are known at flush; `token` tags them (replay
+	uses line numbers).
 	"""
+
+	STORE_ATTEMPTS = 4
 
 	def __init__(self, bot_id: int, batch_size: int = 1, enqueue=enqueue_processing):
 		self.bot_id = bot_id
 		self.batch_size = batch_size
 		self.enqueue = enqueue
 		self.inbox = Inbox()
-		self.unflushed = 0
+		self.buffer: list[tuple[object, list[dict]]] = []
 		self.stats = {"new": 0, "duplicate": 0, "ignored": 0, "failed": 0}
-		self.last = None  # outcome of the last update: new / duplicate / ignored / failed
+		self.outcomes: dict[object, list[str]] = {}
+		self.token = None
 
 	def register(self, client) -> None:
 		from telethon import events
@@ -85,35 +104,51 @@ class Listener:
 
 	async def on_update(self, update) -> None:
 		"""Telethon calls this for every update; it must never raise (a raised update is not redelivered)."""
-		self.last = self.handle(update)
-		self.stats[self.last] += 1
+		self.handle(update, self.token)
 
-	def handle(self, update) -> str:
+	def outcome(self, token, result: str) -> None:
+		self.stats[result] += 1
+		if token is not None:  # live updates have no token: nothing to keep per update
+			self.outcomes.setdefault(token, []).append(result)
+
+	def handle(self, update, token=None) -> None:
 		try:
 			records = normalise.normalise(update, self.bot_id)
 		except Exception as error:  # noqa: BLE001 - malformed input is logged and skipped
 			logger.warning("skipped a malformed %s: %s", type(update).__name__, error)
-			return "failed"
+			self.outcome(token, "failed")
+			return
 		if not records:
 			logger.debug("ignored an update of type %s", type(update).__name__)
-			return "ignored"
-		try:
-			new = [self.inbox.store(r) for r in records]
-		except Exception:  # noqa: BLE001 - the database is down: log, keep running; Telegram redelivers on catch-up
-			frappe.db.rollback()
-			logger.exception("could not store a %s", type(update).__name__)
-			return "failed"
-		self.unflushed += 1
-		if self.unflushed >= self.batch_size:
+			self.outcome(token, "ignored")
+			return
+		self.buffer.append((token, records))
+		if len(self.buffer) >= self.batch_size:
 			self.flush()
-		return "new" if any(new) else "duplicate"
 
 	def flush(self) -> None:
-		if not self.unflushed:
+		if not self.buffer:
 			return
-		frappe.db.commit()
-		self.unflushed = 0
-		self.enqueue()
+		records = [r for _, rs in self.buffer for r in rs]
+		for attempt in range(1, self.STORE_ATTEMPTS + 1):
+			try:
+				new = self.inbox.store_many(records)
+				frappe.db.commit()
+				break
+			except Exception:  # noqa: BLE001 - deadlock or lost connection: retry the whole uncommitted buffer
+				frappe.db.rollback()
+				if attempt == self.STORE_ATTEMPTS:
+					logger.exception("could not store %d updates; Telegram redelivers them on catch-up", len(self.buffer))
+					for token, _ in self.buffer:
+						self.outcome(token, "failed")
+					self.buffer = []
+					return
+				time.sleep(0.1 * attempt)
+		for token, rs in self.buffer:
+			self.outcome(token, "new" if any(r["key"] in new for r in rs) else "duplicate")
+		self.buffer = []
+		if new:
+			self.enqueue()
 
 
 class ListenerLock:

@@ -7,7 +7,6 @@ reported with its number and the rest still runs. Never bypasses the inbox: proc
 
 import asyncio
 import base64
-import binascii
 
 from tg_tickets.telegram import normalise
 from tg_tickets.telegram.listener import Listener
@@ -33,24 +32,25 @@ def decode_line(line: str):
 
 async def replay_lines(lines, listener: Listener, client, report=print) -> dict:
 	counts = {"processed": 0, "duplicate": 0, "failed": 0}
+	numbers = []
 	for number, line in enumerate(lines, start=1):
 		if not line.strip():
 			continue
 		try:
 			updates = normalise.unpack(decode_line(line))
-		except (binascii.Error, ValueError, TypeError, KeyError, AssertionError, EOFError, BufferError) as error:
+		except Exception as error:  # noqa: BLE001 - any broken line is reported, the rest still runs
 			counts["failed"] += 1
 			report(f"line {number}: cannot decode ({type(error).__name__}: {error})")
 			continue
-		except Exception as error:  # noqa: BLE001 - any broken line is reported, the rest still runs
-			counts["failed"] += 1
-			report(f"line {number}: cannot decode ({type(error).__name__})")
-			continue
-		outcomes = []
+		numbers.append(number)
+		listener.token = number
 		for update in updates:
-			listener.last = None
 			await client._dispatch_update(update)
-			outcomes.append(listener.last)
+		if not updates:
+			listener.outcome(number, "ignored")
+	listener.flush()
+	for number in numbers:
+		outcomes = listener.outcomes.pop(number, ["ignored"])
 		if "failed" in outcomes:
 			counts["failed"] += 1
 			report(f"line {number}: update could not be stored")
@@ -60,7 +60,6 @@ async def replay_lines(lines, listener: Listener, client, report=print) -> dict:
 			counts["duplicate"] += 1
 		else:
 			counts["processed"] += 1  # understood, nothing to store (e.g. a typing notification)
-	listener.flush()
 	return counts
 
 
