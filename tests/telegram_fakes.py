@@ -112,7 +112,8 @@ class FakeSender:
 		return errors.rpc_message_to_error(types.RpcError(code, message), request)
 
 	def answer(self, request):
-		if isinstance(request, (functions.messages.SendMessageRequest, functions.messages.CreateForumTopicRequest)):
+		if isinstance(request, (functions.messages.SendMessageRequest, functions.messages.SendMediaRequest,
+								functions.messages.CreateForumTopicRequest)):
 			peer_id = peer_of(request.peer)
 			if peer_id in self.fail:
 				raise self.error(400 if "BLOCKED" not in self.fail[peer_id] else 403, self.fail[peer_id], request)

@@ -109,3 +109,34 @@ def test_send_reply_over_rest_is_queued_then_delivered_by_a_worker(live_site):
 	assert bad.status_code == 417 and "empty" in bad.text
 	missing = api.call("tg_tickets.api.send_reply", ticket="NOPE000", message="hi")
 	assert missing.status_code == 404
+
+
+def test_with_credentials_replies_are_handed_to_the_listener_and_sent_by_its_client(bot_credentials):
+	from tg_tickets.telegram import outbound
+
+	set_settings(transport="telegram")
+	chat = make_chat("Live customer", chat_id=tg.user_id())
+	ticket = make_ticket("Live reply", chats=[chat])
+	frappe.db.commit()
+	[name] = outbound.send_reply(ticket.name, "Sent by the listener")["messages"]
+	frappe.db.commit()  # after commit the chat is handed over through Redis, not to an RQ job
+	sender = tg.FakeSender()
+	client = tg.offline_client(sender)
+
+	async def listen_until_sent():
+		stop = asyncio.Event()
+		task = asyncio.create_task(listener.drain_outbox(client, stop))
+		deadline = time.monotonic() + 30
+		while frappe.db.get_value("Telegram Message", name, "status") == "Queued":
+			assert time.monotonic() < deadline, "the listener never sent the reply"
+			await asyncio.sleep(0.1)
+			frappe.db.rollback()
+		stop.set()
+		await task
+
+	asyncio.run(listen_until_sent())
+	row = frappe.get_doc("Telegram Message", name)
+	assert row.status == "Sent" and row.message_id
+	[request] = [r for r in sender.accepted if getattr(r, "random_id", None) == int(row.random_id)]
+	assert request.message == "Sent by the listener"
+	assert not frappe.db.exists("Telegram Recorded Request", {"telegram_message": name})

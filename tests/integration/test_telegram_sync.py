@@ -423,3 +423,25 @@ def test_notify_agent_sends_a_direct_message_only_to_linked_agents():
 	assert (row.chat, row.status, row.text) == (telegram_id, "Sent", "SLA breached on #ABC123")
 	frappe.db.delete("Telegram Agent", {"user": member})
 	frappe.db.commit()
+
+
+def test_a_reply_with_an_attachment_sends_the_file_with_the_text_as_caption():
+	uid = tg.user_id()
+	chat = make_chat("Files", chat_id=uid)
+	ticket = make_ticket("Files", chats=[chat])
+	file = frappe.get_doc({
+		"doctype": "File", "file_name": f"invoice-{uid}.txt", "attached_to_doctype": "Ticket",
+		"attached_to_name": ticket.name, "content": b"INV-000042", "is_private": 1,
+	}).insert(ignore_permissions=True)
+	outbound.send_reply(ticket.name, "Here is your invoice", attachments=[file.name])
+	frappe.db.commit()
+	[row] = bot_replies(chat)
+	assert json.loads(row.attachments) == [file.name] and row.text == "Here is your invoice"
+	sender = tg.FakeSender()
+	deliver(chat, gateway.TelegramTransport(tg.offline_client(sender)))
+	[media] = [r for r in sender.accepted if type(r).__name__ == "SendMediaRequest"]
+	assert media.message == "Here is your invoice" and media.random_id == int(row.random_id)
+	assert frappe.db.get_value("Telegram Message", row.name, "status") == "Sent"
+	other = make_ticket("Not yours")
+	with pytest.raises(frappe.ValidationError, match="is not a file of ticket"):
+		outbound.send_reply(other.name, "stolen", attachments=[file.name])
