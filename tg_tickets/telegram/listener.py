@@ -71,6 +71,18 @@ class Inbox:
 		return seen
 
 
+def reset_db_connection() -> None:
+	"""Rolls back; reconnects when the connection itself is gone (a long-running listener outlives many)."""
+	try:
+		frappe.db.rollback()
+	except Exception:  # noqa: BLE001 - the connection is dead: open a new one
+		try:
+			frappe.db.close()
+		except Exception:  # noqa: BLE001
+			pass
+		frappe.db.connect()
+
+
 def enqueue_processing() -> None:
 	frappe.enqueue("tg_tickets.telegram.inbound.process_pending", queue="default", enqueue_after_commit=False)
 
@@ -87,8 +99,11 @@ class Listener:
 
 	STORE_ATTEMPTS = 4
 
-	def __init__(self, bot_id: int, batch_size: int = 1, enqueue=enqueue_processing):
+	def __init__(self, bot_id: int, batch_size: int = 1, enqueue=enqueue_processing, keep_on_failure: bool = False):
 		self.bot_id = bot_id
+		# Live: an update that cannot be stored is kept and retried until the database is back (Telethon
+		# would not redeliver it). Replay: it is reported, and the file can be replayed again.
+		self.keep_on_failure = keep_on_failure
 		self.batch_size = batch_size
 		self.enqueue = enqueue
 		self.inbox = Inbox()
@@ -105,6 +120,11 @@ class Listener:
 	async def on_update(self, update) -> None:
 		"""Telethon calls this for every update; it must never raise (a raised update is not redelivered)."""
 		self.handle(update, self.token)
+		delay = 1.0
+		while self.keep_on_failure and len(self.buffer) >= self.batch_size:
+			await asyncio.sleep(delay)
+			delay = min(delay * 2, 60.0)
+			self.flush()
 
 	def outcome(self, token, result: str) -> None:
 		self.stats[result] += 1
@@ -136,9 +156,12 @@ class Listener:
 				frappe.db.commit()
 				break
 			except Exception:  # noqa: BLE001 - deadlock or lost connection: retry the whole uncommitted buffer
-				frappe.db.rollback()
+				reset_db_connection()
 				if attempt == self.STORE_ATTEMPTS:
-					logger.exception("could not store %d updates; Telegram redelivers them on catch-up", len(self.buffer))
+					if self.keep_on_failure:
+						logger.exception("could not store %d updates; retrying", len(self.buffer))
+						return
+					logger.exception("could not store %d updates", len(self.buffer))
 					for token, _ in self.buffer:
 						self.outcome(token, "failed")
 					self.buffer = []
@@ -148,7 +171,10 @@ class Listener:
 			self.outcome(token, "new" if any(r["key"] in new for r in rs) else "duplicate")
 		self.buffer = []
 		if new:
-			self.enqueue()
+			try:
+				self.enqueue()
+			except Exception:  # noqa: BLE001 - stored and committed: the inbox sweep enqueues it later
+				logger.exception("could not enqueue the inbound job; the sweep will")
 
 
 class ListenerLock:
@@ -241,7 +267,7 @@ async def keep_lock(lock: ListenerLock, client, stop: asyncio.Event) -> None:
 
 async def run(bot_id: int, creds: dict, lock: ListenerLock) -> None:
 	client = make_client(creds, bot_id)
-	listener = Listener(bot_id)
+	listener = Listener(bot_id, keep_on_failure=True)
 	listener.register(client)
 	await start_client(client, creds)
 	logger.info("listening as bot %s", bot_id)

@@ -235,8 +235,8 @@ class RateLimiter:
 	local now = tonumber(ARGV[1]); local interval = tonumber(ARGV[2])
 	local nxt = tonumber(redis.call('get', KEYS[1]) or '0')
 	local t = math.max(now, nxt)
-	redis.call('set', KEYS[1], tostring(t + interval), 'PX', math.ceil((t + interval - now) * 1000) + 1000)
-	return tostring(t - now)
+	redis.call('set', KEYS[1], string.format('%.6f', t + interval), 'PX', math.ceil((t + interval - now) * 1000) + 1000)
+	return string.format('%.6f', t - now)
 	"""
 
 	def __init__(self, per_chat=PER_CHAT_INTERVAL, per_group=PER_GROUP_INTERVAL, overall=GLOBAL_INTERVAL):
