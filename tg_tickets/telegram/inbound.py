@@ -257,6 +257,12 @@ def message_key(record: dict) -> str:
 	return f"{record['bot_id']}:{record['chat_id']}:{record['message_id']}"
 
 
+def flag_for_agents(message_name: str, chat: str, reason: str) -> None:
+	frappe.publish_realtime(
+		"tg_flagged_message", {"message": message_name, "chat": chat, "reason": reason}, after_commit=True
+	)
+
+
 def insert_message(record: dict, context: BatchContext, **values) -> str:
 	"""The Incoming Telegram Message row (a fast insert: no validation hooks, the inbox already deduplicated)."""
 	doc = frappe.get_doc({
@@ -355,7 +361,8 @@ def handle_topic_group(record: dict, chat: str, context: BatchContext) -> None:
 	ticket = topics.ticket_for_topic(chat, topic_id) if topic_id and topic_id != GENERAL_TOPIC_ID else None
 	if not ticket:
 		reason = "Posted in the General topic" if topic_id in (None, GENERAL_TOPIC_ID) else "Posted in a topic without a ticket"
-		insert_message(record, context, flagged=1, flag_reason=f"{reason}: move it to a ticket or create one")
+		reason = f"{reason}: move it to a ticket or create one"
+		flag_for_agents(insert_message(record, context, flagged=1, flag_reason=reason), chat, reason)
 		return
 	agent = frappe.db.get_value("Telegram Agent", {"telegram_user_id": str(record.get("sender_id"))}, "user")
 	insert_message(record, context, ticket=ticket, is_agent_reply=1, agent=agent)
@@ -376,7 +383,8 @@ def handle_group(record: dict, chat: str, context: BatchContext) -> None:
 	if ticket:
 		insert_message(record, context, ticket=ticket)
 		return
-	insert_message(record, context, flagged=1, flag_reason="Posted in a group outside a ticket: move it to a ticket or create one")
+	reason = "Posted in a group outside a ticket: move it to a ticket or create one"
+	flag_for_agents(insert_message(record, context, flagged=1, flag_reason=reason), chat, reason)
 
 
 def handle_edit(record: dict, context: BatchContext) -> None:

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import time
 
 import frappe
@@ -272,6 +273,9 @@ async def run(bot_id: int, creds: dict, lock: ListenerLock) -> None:
 	await start_client(client, creds)
 	logger.info("listening as bot %s", bot_id)
 	stop = asyncio.Event()
+	# supervisor stops with SIGTERM: disconnect cleanly so the lock is released and a standby starts at once.
+	for sig in (signal.SIGTERM, signal.SIGINT):
+		asyncio.get_running_loop().add_signal_handler(sig, lambda: (stop.set(), asyncio.ensure_future(client.disconnect())))
 	tasks = [asyncio.create_task(keep_lock(lock, client, stop)), asyncio.create_task(drain_outbox(client, stop))]
 	try:
 		await client.catch_up()
