@@ -144,3 +144,10 @@ def offline_client(sender=None, bot_id=BOT_ID):
 	if sender is not None:
 		client._sender = sender
 	return client
+
+
+def group_callback(channel_id, uid, data: str, msg_id=1):
+	"""An inline button pressed by `uid` under a bot message in a forum group."""
+	update = types.UpdateBotCallbackQuery(query_id=next_id(), user_id=uid, peer=types.PeerChannel(channel_id),
+										  msg_id=msg_id, chat_instance=1, data=data.encode())
+	return with_entities(update, [user(uid, "Arto", "Agent"), forum(channel_id)])

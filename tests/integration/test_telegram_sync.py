@@ -468,3 +468,19 @@ def test_the_live_listener_keeps_an_update_it_could_not_store_until_the_database
 	assert live.stats["new"] == 1 and not live.buffer
 	inbound.process_pending()
 	assert [m.text for m in telegram_messages(chat=str(uid), direction="Incoming")] == ["sent while the database was down"]
+
+
+def test_the_bot_offers_create_ticket_under_a_general_topic_post_and_an_agent_can_press_it():
+	channel, group = topic_group()
+	frappe.db.commit()
+	with settings(topic_group_chat=group):
+		receive(tg.topic_message(channel, None, 5252, "Customer called: invoice INV-000099 is wrong"))
+		[flagged] = telegram_messages(chat=group, flagged=1)
+		[offer] = bot_replies(group)
+		buttons = json.loads(offer.payload)["buttons"]
+		assert offer.reply_to_message_id == flagged.message_id and buttons[0][0][0] == "Create ticket"
+		receive(tg.group_callback(channel, 5252, buttons[0][0][1], msg_id=offer.message_id or 1))
+		moved = frappe.get_doc("Telegram Message", flagged.name)
+		assert moved.flagged == 0 and moved.ticket
+		assert frappe.db.get_value("Ticket", moved.ticket, "description") == "Customer called: invoice INV-000099 is wrong"
+		assert f"#{moved.ticket}" in bot_replies(group)[-1].text

@@ -36,20 +36,13 @@ def move_message(message: str, ticket: str):
 @frappe.whitelist(methods=["POST"])
 def create_ticket_from_message(message: str, title: str | None = None):
 	"""A flagged message becomes a new ticket; the message moves to it."""
-	doc = editable_message(message)
+	from tg_tickets.telegram.inbound import ticket_from_message
+
+	editable_message(message)
 	if not permissions.can("create"):
 		frappe.throw(_("You cannot create tickets."), frappe.PermissionError)
-	text = (doc.text or "").strip()
-	chats = [doc.chat]
-	if doc.sender_id and frappe.db.exists("Linked Chat", doc.sender_id):
-		chats.insert(0, doc.sender_id)
-	ticket = frappe.get_doc({
-		"doctype": "Ticket",
-		"title": (title or (text.splitlines()[0] if text else f"Message from {doc.sender_name or doc.chat}"))[:140],
-		"description": text,
-		"chats": [{"chat": c} for c in chats],
-		"customer_telegram_id": doc.sender_id,
-		"first_contact_at": doc.telegram_date,
-	}).insert()
-	move_message(doc.name, ticket.name)
-	return {"ticket": ticket.name, "message": doc.name}
+	ticket = ticket_from_message(message, title)
+	from tg_tickets.realtime import notify_ticket_changed
+
+	notify_ticket_changed(ticket)
+	return {"ticket": ticket, "message": message}

@@ -18,6 +18,7 @@ from tg_tickets.tickets.fields import CLOSED, SOLVED
 BATCH = 500
 OPEN_STATUSES = ("NEW", "OPEN", "PENDING", "BLOCKED")
 MAX_PROCESS_ATTEMPTS = 3
+FLAGGED_PREFIX = "tf:c:"  # "Create ticket" button under a flagged message (+ the message's 10-character name)
 
 
 # --- the job ------------------------------------------------------------------------------------------
@@ -362,7 +363,14 @@ def handle_topic_group(record: dict, chat: str, context: BatchContext) -> None:
 	if not ticket:
 		reason = "Posted in the General topic" if topic_id in (None, GENERAL_TOPIC_ID) else "Posted in a topic without a ticket"
 		reason = f"{reason}: move it to a ticket or create one"
-		flag_for_agents(insert_message(record, context, flagged=1, flag_reason=reason), chat, reason)
+		name = insert_message(record, context, flagged=1, flag_reason=reason)
+		flag_for_agents(name, chat, reason)
+		# In the agents' own group the bot offers the fix in place (not in customer groups: too noisy there).
+		queue_message(
+			chat, "This message is outside a ticket's topic. Move it to a ticket from the desk, or:",
+			reply_to_message_id=record.get("message_id"), topic_id=topic_id if topic_id != GENERAL_TOPIC_ID else None,
+			buttons=[[("Create ticket", f"{FLAGGED_PREFIX}{name}")]],
+		)
 		return
 	agent = frappe.db.get_value("Telegram Agent", {"telegram_user_id": str(record.get("sender_id"))}, "user")
 	insert_message(record, context, ticket=ticket, is_agent_reply=1, agent=agent)
@@ -419,6 +427,12 @@ def handle_callback(record: dict, context: BatchContext) -> None:
 	chat = ensure_chat(record, context)
 	queue_message(chat, "", kind="Callback Answer", extra={"query_id": record["query_id"]})
 	data = record.get("data") or ""
+	if data.startswith(FLAGGED_PREFIX):
+		message = data.removeprefix(FLAGGED_PREFIX)
+		if frappe.db.get_value("Telegram Message", message, "flagged"):
+			ticket = ticket_from_message(message)
+			queue_message(chat, f"Ticket #{ticket} created from this message.", reply_to_message_id=record.get("callback_message_id"))
+		return
 	if not data.startswith(intake.PREFIX):
 		return
 	session = frappe.db.get_value("Telegram Intake Session", chat, "state")
@@ -518,3 +532,25 @@ def send_status(chat: str) -> None:
 		return
 	lines = [f"#{r.name} · {r.title} — {r.status}" for r in rows]
 	queue_message(chat, "Your open tickets:\n" + "\n".join(lines))
+
+
+def ticket_from_message(message: str, title: str | None = None) -> str:
+	"""A new ticket from a (flagged) message: its text as description, its sender's chat linked; the
+	message moves to the ticket. Callers check permissions (the desk endpoint) or act as the bot."""
+	doc = frappe.get_doc("Telegram Message", message)
+	text = (doc.text or "").strip()
+	chats = [doc.chat]
+	if doc.sender_id and doc.sender_id != doc.chat and frappe.db.exists("Linked Chat", doc.sender_id):
+		chats.insert(0, doc.sender_id)
+	ticket = frappe.get_doc({
+		"doctype": "Ticket",
+		"title": (title or (text.splitlines()[0] if text else f"Message from {doc.sender_name or doc.chat}"))[:140],
+		"description": text,
+		"chats": [{"chat": c} for c in chats],
+		"customer_telegram_id": doc.sender_id,
+		"first_contact_at": doc.telegram_date,
+	}).insert(ignore_permissions=True)
+	frappe.db.set_value("Telegram Message", doc.name, {
+		"moved_from_ticket": doc.ticket, "ticket": ticket.name, "flagged": 0, "flag_reason": None,
+	})
+	return ticket.name
