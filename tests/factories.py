@@ -102,3 +102,21 @@ def site_config(key, value):
 			frappe.local.conf.pop(key, None)
 		else:
 			frappe.local.conf[key] = previous
+
+
+# --- Telegram sync ----------------------------------------------------------------------------------------
+
+
+def make_category(name, details=(), enabled=1, sort_order=0):
+	"""A Ticket Category; details are (label, pattern, error message) the bot asks for, in order."""
+	if frappe.db.exists("Ticket Category", name):
+		frappe.delete_doc("Ticket Category", name, force=True, ignore_permissions=True)
+	doc = frappe.get_doc({
+		"doctype": "Ticket Category", "category_name": name, "enabled": enabled, "sort_order": sort_order,
+		"required_details": [{"label": l, "pattern": p, "error_message": e} for l, p, e in details],
+	})
+	return doc.insert(ignore_permissions=True)
+
+
+def telegram_messages(**filters):
+	return frappe.get_all("Telegram Message", filters=filters, fields=["*"], order_by="creation asc, part asc, name asc")

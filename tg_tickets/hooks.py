@@ -13,12 +13,14 @@ before_uninstall = "tg_tickets.install.before_uninstall"
 # --- permissions (tg_tickets/permissions.py) ---
 permission_query_conditions = {
 	"Ticket": "tg_tickets.permissions.ticket_query_conditions",
+	"Telegram Message": "tg_tickets.permissions.ticket_child_query_conditions",
 	# ticket admins may customise the ticket doctypes only (tg_tickets/extends/customization.py)
 	"Custom Field": "tg_tickets.extends.customization.customization_query_conditions",
 	"Property Setter": "tg_tickets.extends.customization.customization_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
+	"Telegram Message": "tg_tickets.permissions.has_ticket_child_permission",
 	"Customize Form": "tg_tickets.extends.customization.has_customization_permission",
 	"Custom Field": "tg_tickets.extends.customization.has_customization_permission",
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
@@ -26,6 +28,11 @@ has_permission = {
 
 # --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
 doc_events = {
+	# forum topic per ticket (tg_tickets/telegram/topics.py)
+	"Ticket": {
+		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
+		"on_update": "tg_tickets.telegram.topics.on_ticket_update",
+	},
 	"Comment": {
 		"before_insert": "tg_tickets.tickets.activity.before_comment_insert",
 		"validate": "tg_tickets.tickets.activity.before_comment_save",
@@ -49,3 +56,13 @@ override_whitelisted_methods = {
 	"frappe.desk.reportview.get_count": "tg_tickets.overrides.reportview.get_count",
 	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
 }
+
+# --- Telegram sync (tg_tickets/telegram/) ---
+# RQ jobs may be lost; the inbox and the outbox are not: these sweeps re-enqueue what is left.
+scheduler_events = {
+	"all": [
+		"tg_tickets.telegram.inbound.sweep",
+		"tg_tickets.telegram.outbound.retry_sweep",
+	],
+}
+tg_tickets_demo_data = ["tg_tickets.telegram.demo.make_demo_messages"]
