@@ -42,12 +42,14 @@ as_bench_user() {
 	for name in $(compgen -e | grep -E '^(TG_|PYTEST_ADDOPTS$|FRAPPE_PATH$)' || true); do
 		envs+=("$name=${!name}")
 	done
+	# Bytecode caching stays on: without it every forked RQ job recompiles Frappe (seconds per job).
+	local unset_env=(-u PYTHONDONTWRITEBYTECODE)
 	if [ "$(id -un)" = "$BENCH_USER" ]; then
-		env "${envs[@]}" bash -c "$1"
+		env "${unset_env[@]}" "${envs[@]}" bash -c "$1"
 	elif [ "$(id -u)" = 0 ]; then
-		runuser -u "$BENCH_USER" -- env "${envs[@]}" bash -c "$1"
+		runuser -u "$BENCH_USER" -- env "${unset_env[@]}" "${envs[@]}" bash -c "$1"
 	else
-		sudo -u "$BENCH_USER" env "${envs[@]}" bash -c "$1"
+		sudo -u "$BENCH_USER" env "${unset_env[@]}" "${envs[@]}" bash -c "$1"
 	fi
 }
 
