@@ -195,3 +195,30 @@ def set_status_at(name, status, when):
 	frappe.db.set_value("Ticket Status Log", latest, "changed_at", when, update_modified=False)
 	tracking.refresh(name, now=when)
 	return frappe.get_doc("Ticket", name)
+
+
+@contextlib.contextmanager
+def outgoing_email_account(email_id="sla-notifications@tickets.test"):
+	"""A default outgoing account (committed, so workers see it) whose mail stays queued: emails are muted."""
+	name = "Tickets Test Outgoing"
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": email_id,
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		with site_config("mute_emails", 1):
+			yield name
+	finally:
+		frappe.db.rollback()
+		frappe.delete_doc("Email Account", name, force=True, ignore_permissions=True)
+		frappe.db.commit()

@@ -13,6 +13,9 @@ This module never decides *when* (tg_tickets.sla.clock does) and never commits (
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import frappe
 from frappe import _
 from frappe.utils import format_datetime, get_url_to_form, now_datetime
@@ -81,6 +84,17 @@ def send(ticket, event: clock.Event, recipients: list[str], due) -> None:
 		).insert(ignore_permissions=True)
 	emails = [e for e in frappe.get_all("User", filters={"name": ("in", recipients)}, pluck="email") if e]
 	if emails:
+		send_email(emails, subject, ticket)
+	notify_agent = telegram_notifier()
+	if notify_agent:
+		for user in recipients:
+			notify_agent(user, subject)
+
+
+def send_email(emails: list[str], subject: str, ticket) -> bool:
+	"""Queued e-mail (sent by Frappe's e-mail queue). A site without an outgoing account gets none: the desk
+	notification still stands, so the SLA event is not lost over a missing mail setup."""
+	try:
 		frappe.sendmail(
 			recipients=emails,
 			subject=subject,
@@ -90,21 +104,20 @@ def send(ticket, event: clock.Event, recipients: list[str], due) -> None:
 			reference_name=ticket.name,
 			now=False,
 		)
-	notify_agent = telegram_notifier()
-	if notify_agent:
-		for user in recipients:
-			notify_agent(user, subject)
+	except frappe.OutgoingEmailError:
+		frappe.clear_last_message()
+		frappe.logger("tg_tickets.sla").warning(f"SLA e-mail for ticket {ticket.name} skipped: no outgoing e-mail account")
+		return False
+	return True
 
 
 def telegram_notifier():
 	"""tg_tickets.telegram.outbound.notify_agent(user, text), once the Telegram sync (built separately)
 	provides it; it knows which agents linked a Telegram account. Until then: desk and e-mail only."""
-	try:
-		from tg_tickets.telegram import outbound
-	except ModuleNotFoundError as exc:
-		if exc.name == "tg_tickets.telegram.outbound":
-			return None
-		raise
+	# Guarded import: the module may not exist yet; an error *inside* it must still surface.
+	if importlib.util.find_spec("tg_tickets.telegram.outbound") is None:
+		return None
+	outbound = importlib.import_module("tg_tickets.telegram.outbound")
 	return getattr(outbound, "notify_agent", None)
 
 

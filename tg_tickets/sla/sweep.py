@@ -46,12 +46,12 @@ def run(now=None) -> int:
 	return len(names)
 
 
-def process_tickets(names: list[str]) -> dict[str, list[str]]:
+def process_tickets(names: list[str], now=None) -> dict[str, list[str]]:
 	"""RQ job: each ticket in its own transaction, so one failure does not hold back the others."""
 	fired = {}
 	for name in names:
 		try:
-			fired[name] = process_ticket(name)
+			fired[name] = process_ticket(name, now)
 			frappe.db.commit()
 		except Exception:
 			frappe.db.rollback()
