@@ -1,7 +1,7 @@
 """SLA reminders, breach notices and escalation: each happens once per ticket and event.
 
 Once: `claim` inserts an SLA Notification named "<ticket>:<event>" before anything is sent, in the same
-transaction as the sending (Notification Log rows and queued e-mail are rows too). A second worker or a re-run
+transaction as the sending (Notification Log rows and queued e-mail are rows too, written by `Outbox`). A second worker or a re-run
 hits the primary key and sends nothing; a failed job rolls back its claim with its messages.
 
 Escalation, the way helpdesks do it (Zendesk, Freshdesk): the ticket is reassigned to the policy's supervisor,
@@ -18,7 +18,8 @@ import importlib.util
 
 import frappe
 from frappe import _
-from frappe.utils import format_datetime, get_url_to_form, now_datetime
+from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
+from frappe.utils import escape_html, format_datetime, get_url_to_form, now_datetime
 
 from tg_tickets import permissions
 from tg_tickets.sla import clock, policy, tracking
@@ -27,21 +28,23 @@ CLOCK_LABELS = {clock.FIRST_RESPONSE: "first response", clock.RESOLUTION: "resol
 
 
 def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
-	"""True for the one caller that gets to send this event for this ticket."""
+	"""True for the one caller that gets to send this event for this ticket (the primary key decides).
+
+	A plain INSERT rather than a document insert: the sweep claims up to thousands a minute, and a
+	duplicate must cost one failed statement, not a rolled-back transaction."""
+	now = now_datetime()
 	try:
-		frappe.get_doc(
-			{
-				"doctype": "SLA Notification",
-				"ticket": ticket_name,
-				"event": event.key,
-				"kind": event.kind,
-				"event_at": tracking.to_naive(event.at),
-				"recipients": "\n".join(recipients),
-			}
-		).insert(ignore_permissions=True)
-	except frappe.DuplicateEntryError:
-		frappe.clear_last_message()
-		return False
+		frappe.db.sql(
+			"""insert into `tabSLA Notification`
+			(name, creation, modified, owner, modified_by, docstatus, idx, ticket, event, kind, event_at, recipients)
+			values (%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s)""",
+			(f"{ticket_name}:{event.key}", now, now, ticket_name, event.key, event.kind,
+			 tracking.to_naive(event.at), "\n".join(recipients)),
+		)
+	except Exception as exc:
+		if frappe.db.is_primary_key_violation(exc):
+			return False
+		raise
 	return True
 
 
@@ -65,48 +68,70 @@ def subject_for(ticket, event: clock.Event, due) -> str:
 	return _("SLA escalation: {0} breached its {1} target (due {2}) and was escalated").format(ref, what, due)
 
 
-def send(ticket, event: clock.Event, recipients: list[str], due) -> None:
-	"""Desk notification, queued e-mail and, where the Telegram sync offers it, a Telegram message."""
-	if not recipients:
-		return
-	subject = subject_for(ticket, event, format_datetime(due) if due else "—")
-	for user in recipients:
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": user,
-				"type": "Alert",
-				"subject": subject,
-				"document_type": "Ticket",
-				"document_name": ticket.name,
-				"from_user": "Administrator",
-			}
-		).insert(ignore_permissions=True)
-	emails = [e for e in frappe.get_all("User", filters={"name": ("in", recipients)}, pluck="email") if e]
-	if emails:
-		send_email(emails, subject, ticket)
-	notify_agent = telegram_notifier()
-	if notify_agent:
-		for user in recipients:
-			notify_agent(user, subject)
+class Outbox:
+	"""A job's notifications, written together: desk notifications in one insert, one e-mail per recipient
+	(listing all their alerts of this run), Telegram messages one by one. Same transaction as the claims."""
+
+	def __init__(self):
+		self.alerts: list[tuple[str, str, str, str]] = []  # (ticket, user, subject, ticket title)
+
+	def add(self, ticket, event: clock.Event, recipients: list[str], due) -> None:
+		subject = subject_for(ticket, event, format_datetime(due) if due else "—")
+		self.alerts.extend((ticket.name, user, subject, ticket.title) for user in recipients)
+
+	def discard(self, ticket_name: str) -> None:
+		self.alerts = [a for a in self.alerts if a[0] != ticket_name]
+
+	def flush(self) -> None:
+		if not self.alerts:
+			return
+		now = now_datetime()
+		frappe.db.bulk_insert(
+			"Notification Log",
+			["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
+			 "document_type", "document_name", "from_user", "read"],
+			[
+				(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert", subject,
+				 "Ticket", ticket, "Administrator", 0)
+				for ticket, user, subject, _title in self.alerts
+			],
+		)
+		by_user: dict[str, list] = {}
+		for ticket, user, subject, title in self.alerts:
+			by_user.setdefault(user, []).append((ticket, subject, title))
+		emails = dict(frappe.get_all("User", filters={"name": ("in", list(by_user))}, fields=["name", "email"], as_list=True))
+		notify_agent = telegram_notifier()
+		for user, alerts in by_user.items():
+			# What Notification Log's own after_insert does, once per user instead of once per row.
+			frappe.publish_realtime("notification", after_commit=True, user=user)
+			set_notifications_as_unseen(user)
+			if emails.get(user):
+				send_email(emails[user], alerts)
+			if notify_agent:
+				for _ticket, subject, _title in alerts:
+					notify_agent(user, subject)
+		self.alerts = []
 
 
-def send_email(emails: list[str], subject: str, ticket) -> bool:
-	"""Queued e-mail (sent by Frappe's e-mail queue). A site without an outgoing account gets none: the desk
-	notification still stands, so the SLA event is not lost over a missing mail setup."""
+def send_email(email: str, alerts: list[tuple[str, str, str]]) -> bool:
+	"""One queued e-mail per recipient and run (sent by Frappe's e-mail queue). A site without an outgoing
+	account gets none: the desk notification stands, so an SLA event is not lost over a missing mail setup."""
+	subject = alerts[0][1] if len(alerts) == 1 else _("{0} SLA alerts on your tickets").format(len(alerts))
+	items = "".join(
+		f'<li><a href="{get_url_to_form("Ticket", ticket)}">{escape_html(subject)}</a></li>' for ticket, subject, _t in alerts
+	)
 	try:
 		frappe.sendmail(
-			recipients=emails,
+			recipients=[email],
 			subject=subject,
-			message=f'<p>{frappe.utils.escape_html(subject)}</p><p><a href="{get_url_to_form("Ticket", ticket.name)}">'
-			f"{frappe.utils.escape_html(ticket.title)}</a></p>",
+			message=f"<ul>{items}</ul>",
 			reference_doctype="Ticket",
-			reference_name=ticket.name,
+			reference_name=alerts[0][0] if len(alerts) == 1 else None,
 			now=False,
 		)
 	except frappe.OutgoingEmailError:
 		frappe.clear_last_message()
-		frappe.logger("tg_tickets.sla").warning(f"SLA e-mail for ticket {ticket.name} skipped: no outgoing e-mail account")
+		frappe.logger("tg_tickets.sla").warning(f"SLA e-mail to {email} skipped: no outgoing e-mail account")
 		return False
 	return True
 

@@ -77,16 +77,37 @@ def sent_events(ticket_name: str) -> set[str]:
 	return set(frappe.get_all("SLA Notification", filters={"ticket": ticket_name}, pluck="event"))
 
 
+def histories(ticket_names: list[str]) -> dict[str, list[tuple[datetime, str]]]:
+	"""Several tickets' status histories in one query (the sweep's jobs)."""
+	result: dict[str, list] = {}
+	for row in frappe.get_all(
+		"Ticket Status Log",
+		filters={"ticket": ("in", ticket_names)},
+		fields=["ticket", "changed_at", "status"],
+		order_by="ticket asc, changed_at asc, creation asc",
+	):
+		result.setdefault(row.ticket, []).append((to_aware(row.changed_at), row.status))
+	return result
+
+
+def sent_events_of(ticket_names: list[str]) -> dict[str, set[str]]:
+	result: dict[str, set] = {}
+	for row in frappe.get_all("SLA Notification", filters={"ticket": ("in", ticket_names)}, fields=["ticket", "event"]):
+		result.setdefault(row.ticket, set()).add(row.event)
+	return result
+
+
 # --- computing -------------------------------------------------------------------------------------------
 
 
-def evaluate(ticket, now: datetime | None = None, status_history=None, done=None):
-	"""(clock result, policy rules, done events) for a Ticket document; (None, None, done) without a policy."""
+def evaluate(ticket, now: datetime | None = None, status_history=None, done=None, rules=None):
+	"""(clock result, policy rules, done events) for a ticket (document or row with the SLA inputs);
+	(None, None, done) without a policy."""
 	now = to_aware(now or now_datetime())
 	done = sent_events(ticket.name) if done is None else done
 	if not ticket.sla_policy:
 		return None, None, done
-	rules = policy.load(ticket.sla_policy)
+	rules = rules or policy.load(ticket.sla_policy)
 	clock_rules = rules.rules
 	if ticket.sla_escalation_disabled:
 		clock_rules = dataclasses.replace(clock_rules, escalation_enabled=False)
