@@ -45,8 +45,10 @@ doc_events = {
 		"on_trash": "tg_tickets.tickets.activity.before_file_delete",
 		"after_delete": "tg_tickets.tickets.activity.after_file_change",
 	},
-	# a deleted ticket takes its SLA history and notification records along (tg_tickets/sla/tracking.py)
+	# SLA fields keep their stored values unless changed; a deleted ticket takes its SLA records along
+	# (tg_tickets/sla/tracking.py)
 	"Ticket": {
+		"before_validate": "tg_tickets.sla.tracking.before_validate",
 		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
 	},
 }

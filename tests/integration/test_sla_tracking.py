@@ -121,6 +121,17 @@ def test_solving_in_time_is_met_and_reopening_resumes_the_clock(default_policy):
 	assert get_datetime(ticket.resolution_due) == T0 + timedelta(days=3, hours=6)
 
 
+def test_a_closed_ticket_with_sla_fields_reopens_from_the_desk(default_policy):
+	ticket = make_ticket_at(T0, priority="MEDIUM")
+	ticket = set_status_at(ticket.name, "CLOSED", T0 + timedelta(hours=2))
+	# the desk posts the whole document back, datetimes as strings
+	posted = frappe.parse_json(frappe.as_json(frappe.get_doc("Ticket", ticket.name).as_dict()))
+	posted["status"] = "OPEN"
+	doc = frappe.get_doc(posted)
+	doc.save()
+	assert doc.status == "OPEN" and doc.resolved_at is None and doc.sla_state == "BREACHED"
+
+
 def test_closing_late_is_breached(default_policy):
 	ticket = make_ticket_at(T0, priority="HIGH")
 	ticket = set_status_at(ticket.name, "CLOSED", T0 + timedelta(hours=5))

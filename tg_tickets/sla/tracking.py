@@ -167,8 +167,10 @@ def refresh(ticket_name: str, now: datetime | None = None) -> dict:
 def _changed(ticket, before, field) -> bool:
 	old = before.get(field) if before else None
 	new = ticket.get(field)
-	if field.endswith(("_at", "_override")):
+	if field.endswith(("_at", "_override", "_due")):
 		old, new = (get_datetime(old) if old else None), (get_datetime(new) if new else None)
+	elif field == "sla_escalation_disabled":
+		old, new = int(old or 0), int(new or 0)
 	return (new or None) != (old or None)
 
 
@@ -191,6 +193,22 @@ def _check_rights(ticket, before) -> None:
 					SLAOverrideError,
 					title=_("Not permitted"),
 				)
+
+
+def before_validate(ticket, method=None) -> None:
+	"""doc_events Ticket.before_validate: the SLA fields a client sends back unchanged get their stored
+	value and type again (the desk posts datetimes as strings), and server-maintained ones always do, so
+	the ticket rules that compare against the saved version (a closed ticket is read-only) see no change."""
+	if ticket.is_new():
+		return
+	before = ticket.get_doc_before_save()
+	if before is None:
+		return
+	for field in COMPUTED_FIELDS + SERVER_FIELDS:
+		ticket.set(field, before.get(field))
+	for field in ADMIN_ONLY_FIELDS + ("sla_escalation_disabled",):
+		if not _changed(ticket, before, field):
+			ticket.set(field, before.get(field))
 
 
 def before_save(ticket) -> None:
