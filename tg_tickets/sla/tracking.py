@@ -204,7 +204,8 @@ def before_validate(ticket, method=None) -> None:
 	before = ticket.get_doc_before_save()
 	if before is None:
 		return
-	for field in COMPUTED_FIELDS + SERVER_FIELDS:
+	server_fields = () if ticket.flags.sla_server_update else SERVER_FIELDS
+	for field in COMPUTED_FIELDS + server_fields:
 		ticket.set(field, before.get(field))
 	for field in ADMIN_ONLY_FIELDS + ("sla_escalation_disabled",):
 		if not _changed(ticket, before, field):
