@@ -36,10 +36,11 @@ def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 	try:
 		frappe.db.sql(
 			"""insert into `tabSLA Notification`
-			(name, creation, modified, owner, modified_by, docstatus, idx, ticket, event, kind, event_at, recipients)
-			values (%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s)""",
+			(name, creation, modified, owner, modified_by, docstatus, idx, ticket, event, kind, event_at, recipients,
+			emailed_at)
+			values (%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, %s)""",
 			(f"{ticket_name}:{event.key}", now, now, ticket_name, event.key, event.kind,
-			 tracking.to_naive(event.at), "\n".join(recipients)),
+			 tracking.to_naive(event.at), "\n".join(recipients), None if recipients else now),
 		)
 	except Exception as exc:
 		if frappe.db.is_primary_key_violation(exc):
@@ -48,14 +49,36 @@ def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 	return True
 
 
+class Recipients:
+	"""Who hears about an event; users and teams are read once per job, not once per event."""
+
+	def __init__(self):
+		self.enabled: dict[str, bool] = {}
+		self.teams: dict[str, list[str]] = {}
+
+	def _enabled(self, users: list[str]) -> list[str]:
+		unknown = [u for u in users if u not in self.enabled]
+		if unknown:
+			found = set(frappe.db.sql("select name from `tabUser` where name in %s and enabled = 1", (tuple(unknown),), pluck=True))
+			self.enabled.update({u: u in found for u in unknown})
+		return [u for u in dict.fromkeys(users) if self.enabled[u]]
+
+	def _team(self, team: str | None) -> list[str]:
+		if team and team not in self.teams:
+			self.teams[team] = policy.team_members(team)
+		return self.teams.get(team, []) if team else []
+
+	def for_event(self, ticket, event: clock.Event, rules: policy.PolicyRules) -> list[str]:
+		supervisors = ([rules.escalate_to] if rules.escalate_to else []) + self._team(rules.escalation_team)
+		if event.kind == "escalation":
+			users = supervisors + ([ticket.assigned_to] if ticket.assigned_to else [])
+		else:
+			users = [ticket.assigned_to] if ticket.assigned_to else supervisors
+		return self._enabled(users) if users else []
+
+
 def recipients_for(ticket, event: clock.Event, rules: policy.PolicyRules) -> list[str]:
-	supervisors = ([rules.escalate_to] if rules.escalate_to else []) + policy.team_members(rules.escalation_team)
-	if event.kind == "escalation":
-		users = supervisors + ([ticket.assigned_to] if ticket.assigned_to else [])
-	else:
-		users = [ticket.assigned_to] if ticket.assigned_to else supervisors
-	enabled = set(frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name")) if users else set()
-	return list(dict.fromkeys(u for u in users if u in enabled))
+	return Recipients().for_event(ticket, event, rules)
 
 
 def subject_for(ticket, event: clock.Event, due) -> str:
@@ -69,8 +92,8 @@ def subject_for(ticket, event: clock.Event, due) -> str:
 
 
 class Outbox:
-	"""A job's notifications, written together: desk notifications in one insert, one e-mail per recipient
-	(listing all their alerts of this run), Telegram messages one by one. Same transaction as the claims."""
+	"""A job's notifications, written together with the claims: desk notifications in one insert, Telegram
+	messages one by one; e-mail follows in a digest job (send_email_digests) driven by the claim rows."""
 
 	def __init__(self):
 		self.alerts: list[tuple[str, str, str, str]] = []  # (ticket, user, subject, ticket title)
@@ -96,21 +119,74 @@ class Outbox:
 				for ticket, user, subject, _title in self.alerts
 			],
 		)
-		by_user: dict[str, list] = {}
-		for ticket, user, subject, title in self.alerts:
-			by_user.setdefault(user, []).append((ticket, subject, title))
-		emails = dict(frappe.get_all("User", filters={"name": ("in", list(by_user))}, fields=["name", "email"], as_list=True))
-		notify_agent = telegram_notifier()
-		for user, alerts in by_user.items():
+		users = list(dict.fromkeys(user for _ticket, user, _subject, _title in self.alerts))
+		for user in users:
 			# What Notification Log's own after_insert does, once per user instead of once per row.
 			frappe.publish_realtime("notification", after_commit=True, user=user)
 			set_notifications_as_unseen(user)
-			if emails.get(user):
-				send_email(emails[user], alerts)
-			if notify_agent:
-				for _ticket, subject, _title in alerts:
-					notify_agent(user, subject)
+		notify_agent = telegram_notifier()
+		if notify_agent:
+			for _ticket, user, subject, _title in self.alerts:
+				notify_agent(user, subject)
 		self.alerts = []
+		enqueue_email_digests()
+
+
+def enqueue_email_digests() -> None:
+	frappe.enqueue(
+		"tg_tickets.sla.notify.send_email_digests",
+		queue="short",
+		job_id="tg-sla-email-digests",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+
+
+def emails_pending() -> bool:
+	return bool(frappe.db.sql("select 1 from `tabSLA Notification` where emailed_at is null limit 1"))
+
+
+def send_email_digests(limit: int = 2000) -> int:
+	"""RQ job: the pending e-mail digests, committed."""
+	sent = email_digests(limit)
+	frappe.db.commit()  # a background job, not a controller
+	return sent
+
+
+def email_digests(limit: int = 2000) -> int:
+	"""One e-mail per recipient listing their SLA alerts not e-mailed yet; returns e-mails queued.
+
+	E-mail is rendered by Frappe (CSS inlining costs a good part of a second per message), so alerts are
+	batched per recipient instead of one message per ticket and event. The rows are locked (SKIP LOCKED:
+	parallel digests split the work) and stamped in the same transaction as the queued e-mail: once each.
+	"""
+	rows = frappe.db.sql(
+		"""select name, ticket, event, kind, event_at, recipients from `tabSLA Notification`
+		where emailed_at is null order by creation limit %s for update skip locked""",
+		(limit,),
+		as_dict=True,
+	)
+	if not rows:
+		return 0
+	titles = dict(frappe.db.sql("select name, title from `tabTicket` where name in %s", (tuple({r.ticket for r in rows}),)))
+	by_user: dict[str, list] = {}
+	for row in rows:
+		row.title = titles.get(row.ticket)
+		event = clock.Event(row.event, row.event.split(":")[0], row.kind, row.event_at,
+			int(row.event.split(":")[2]) if row.kind == "reminder" else None)
+		subject = subject_for(frappe._dict(name=row.ticket, title=row.title or row.ticket), event, format_datetime(row.event_at))
+		for user in (row.recipients or "").splitlines():
+			by_user.setdefault(user, []).append((row.ticket, subject, row.title))
+	emails = dict(frappe.db.sql("select name, email from `tabUser` where name in %s", (tuple(by_user) or ("",),))) if by_user else {}
+	sent = 0
+	for user, alerts in by_user.items():
+		if emails.get(user):
+			sent += send_email(emails[user], alerts)
+	frappe.db.sql(
+		"update `tabSLA Notification` set emailed_at = %s where name in %s",
+		(now_datetime(), tuple(r.name for r in rows)),
+	)
+	return sent
 
 
 def send_email(email: str, alerts: list[tuple[str, str, str]]) -> bool:

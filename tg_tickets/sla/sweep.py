@@ -4,8 +4,8 @@ The sweep reads only `next_sla_event_at <= now` through its index, so its cost f
 tickets, never the number of open ones. It never sends anything itself. The jobs are safe to run twice or in
 parallel: the due ticket rows are locked while processed and each notification is claimed by a unique key
 (tg_tickets.sla.notify). A lost job is harmless: the ticket stays due and the next sweep enqueues it again.
-A job reads its tickets, histories and sent events in a few queries and writes its notifications in bulk,
-so 1,000 due tickets cost about as many small writes as notifications, not a document load each.
+A job reads its tickets, histories and sent events in a few queries and writes its desk notifications in
+bulk; e-mail follows as one digest per recipient (tg_tickets.sla.notify.send_email_digests).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def due_tickets(now=None, limit: int = BATCH) -> list[str]:
 def run(now=None) -> int:
 	"""Scheduler entry point (every minute). Returns the number of due tickets handed to jobs."""
 	names = due_tickets(now)
+	if notify.emails_pending():
+		notify.enqueue_email_digests()  # picks up digests a lost job left behind
 	for start in range(0, len(names), TICKETS_PER_JOB):
 		chunk = names[start : start + TICKETS_PER_JOB]
 		# Same chunk, same id: a re-run while the job still waits does not queue it twice.
@@ -82,12 +84,15 @@ def process_batch(names: list[str], now=None) -> dict[str, list[str]]:
 	histories = tracking.histories(due)
 	sent = tracking.sent_events_of(due)
 	outbox = notify.Outbox()
+	recipients = notify.Recipients()
 	rules_cache: dict[str, policy.PolicyRules] = {}
 	fired: dict[str, list[str]] = {}
 	for name in due:
 		frappe.db.savepoint("tg_sla_ticket")
 		try:
-			fired[name] = _process(tickets[name], histories.get(name), sent.get(name, set()), now, outbox, rules_cache)
+			fired[name] = _process(
+				tickets[name], histories.get(name), sent.get(name, set()), now, outbox, recipients, rules_cache
+			)
 		except Exception:
 			frappe.db.rollback(save_point="tg_sla_ticket")
 			outbox.discard(name)
@@ -96,7 +101,7 @@ def process_batch(names: list[str], now=None) -> dict[str, list[str]]:
 	return fired
 
 
-def _process(ticket, status_history, done: set[str], now, outbox, rules_cache) -> list[str]:
+def _process(ticket, status_history, done: set[str], now, outbox, recipients, rules_cache) -> list[str]:
 	rules = None
 	if ticket.sla_policy:
 		rules = rules_cache.get(ticket.sla_policy) or rules_cache.setdefault(ticket.sla_policy, policy.load(ticket.sla_policy))
@@ -104,13 +109,13 @@ def _process(ticket, status_history, done: set[str], now, outbox, rules_cache) -
 	fired, escalate = [], False
 	if result is not None:
 		for event in result.due_events(tracking.to_aware(now), done):
-			recipients = notify.recipients_for(ticket, event, rules)
-			if not notify.claim(ticket.name, event, recipients):
+			users = recipients.for_event(ticket, event, rules)
+			if not notify.claim(ticket.name, event, users):
 				continue
 			done.add(event.key)
 			fired.append(event.key)
 			clock_result = result.first_response if event.clock == clock.FIRST_RESPONSE else result.resolution
-			outbox.add(ticket, event, recipients, tracking.to_naive(clock_result.due))
+			outbox.add(ticket, event, users, tracking.to_naive(clock_result.due))
 			escalate = escalate or event.kind == "escalation"
 	if escalate:
 		# A full save: reassignment, version, realtime; it recomputes every SLA field, next event included.
