@@ -120,10 +120,16 @@ class Outbox:
 			],
 		)
 		users = list(dict.fromkeys(user for _ticket, user, _subject, _title in self.alerts))
-		for user in users:
-			# What Notification Log's own after_insert does, once per user instead of once per row.
-			frappe.publish_realtime("notification", after_commit=True, user=user)
+		# What Notification Log's own after_insert does, once per user instead of once per row. The bell's
+		# "unseen" flag is written only where it is not set yet: parallel jobs notifying the same agents
+		# would otherwise queue up on those rows' locks.
+		seen = frappe.db.sql(
+			"select name from `tabNotification Settings` where name in %s and seen = 1", (tuple(users),), pluck=True
+		)
+		for user in seen:
 			set_notifications_as_unseen(user)
+		for user in users:
+			frappe.publish_realtime("notification", after_commit=True, user=user)
 		notify_agent = telegram_notifier()
 		if notify_agent:
 			for _ticket, user, subject, _title in self.alerts:
