@@ -240,3 +240,15 @@ def test_duplicate_priority_and_bad_reminder_are_refused():
 def test_there_is_one_default_policy(default_policy):
 	second = make_sla_policy(is_default=1)
 	assert frappe.get_all("SLA Policy", filters={"is_default": 1}, pluck="name") == [second.name]
+
+
+def test_demo_data_makes_one_default_policy_idempotently():
+	from tg_tickets.sla import demo
+
+	frappe.db.sql("update `tabSLA Policy` set is_default = 0")
+	if frappe.db.exists("SLA Policy", demo.DEFAULT_POLICY):
+		frappe.delete_doc("SLA Policy", demo.DEFAULT_POLICY, force=True)
+	demo.make_default_policy()
+	demo.make_default_policy()
+	assert frappe.get_all("SLA Policy", filters={"is_default": 1}, pluck="name") == [demo.DEFAULT_POLICY]
+	assert make_ticket(priority="HIGH").sla_policy == demo.DEFAULT_POLICY
