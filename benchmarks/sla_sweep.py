@@ -90,10 +90,9 @@ def seed(prefix, first, count, due=False):
 
 def cleanup():
 	for prefix in (OPEN_PREFIX, DUE_PREFIX):
-		while frappe.db.sql(f"delete from `tabTicket` where name like '{prefix}%%' limit 50000"):
+		while frappe.db.sql(f"select 1 from `tabTicket` where name like '{prefix}%%' limit 1"):
+			frappe.db.sql(f"delete from `tabTicket` where name like '{prefix}%%' limit 50000")
 			frappe.db.commit()
-			if not frappe.db.sql(f"select 1 from `tabTicket` where name like '{prefix}%%' limit 1"):
-				break
 	reset_due_side_effects()
 	frappe.db.commit()
 
