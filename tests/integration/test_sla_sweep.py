@@ -1,7 +1,6 @@
 """The SLA sweep and its jobs on the real site: only due tickets, reminders and breaches once, escalation
 with its per-ticket off switch, and two workers racing on the same ticket."""
 
-import os
 import threading
 from datetime import datetime, timedelta
 

@@ -2,7 +2,8 @@
 
 The Ticket controller calls `before_save` (validate) and `after_save` (on_update); the Telegram sync calls
 `record_first_response` when an agent's reply was actually sent; the sweep calls `evaluate`/`store`. The
-arithmetic itself is tg_tickets.sla.clock. This module never sends notifications and never commits.
+arithmetic itself is tg_tickets.sla.clock. This module never sends notifications and never commits (but for
+`refresh_policy_tickets`, a background job).
 
 Times: the database holds naive datetimes in the system timezone (Frappe's convention); the clock gets
 aware ones. Rights: only Tickets admins and owners pick a policy or a deadline by hand; supervisors (admins,
