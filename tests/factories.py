@@ -120,3 +120,122 @@ def make_category(name, details=(), enabled=1, sort_order=0):
 
 def telegram_messages(**filters):
 	return frappe.get_all("Telegram Message", filters=filters, fields=["*"], order_by="creation asc, part asc, name asc")
+
+# --- SLA (tg_tickets/sla/) -------------------------------------------------------------------------------
+
+OFFICE_HOURS = [(day, "09:00:00", "12:00:00") for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")] + [
+	(day, "13:00:00", "17:00:00") for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+]
+
+
+def make_sla_policy(
+	name=None,
+	*,
+	targets=None,
+	is_default=0,
+	conditions=(),
+	business_hours=(),
+	holidays=(),
+	timezone="UTC",
+	reminders=(75,),
+	paused="PENDING",
+	escalate_to=None,
+	escalation_team=None,
+	grace_percent=50,
+	grace_minutes=0,
+	condition_order=10,
+	escalation_enabled=1,
+):
+	"""An SLA policy; round the clock in UTC unless business hours are given.
+
+	targets: {priority: (first response minutes, resolution minutes)}; conditions: (type, value[, field]).
+	"""
+	name = name or f"SLA {secrets.token_hex(4)}"
+	targets = targets or {"LOW": (240, 2400), "MEDIUM": (60, 480), "HIGH": (30, 240)}
+	return frappe.get_doc(
+		{
+			"doctype": "SLA Policy",
+			"policy_name": name,
+			"enabled": 1,
+			"is_default": is_default,
+			"timezone": timezone,
+			"condition_order": condition_order,
+			"targets": [
+				{"priority": p, "first_response_minutes": fr, "resolution_minutes": res} for p, (fr, res) in targets.items()
+			],
+			"business_hours": [{"weekday": d, "start_time": s, "end_time": e} for d, s, e in business_hours],
+			"holidays": [{"holiday_date": h} for h in holidays],
+			"paused_statuses": paused,
+			"reminder_thresholds": [{"percent": p} for p in reminders],
+			"escalation_enabled": escalation_enabled,
+			"escalate_to": escalate_to,
+			"escalation_team": escalation_team,
+			"escalation_grace_percent": grace_percent,
+			"escalation_grace_minutes": grace_minutes,
+			"conditions": [
+				{"condition_type": c[0], "value": c[1], "ticket_field": c[2] if len(c) > 2 else None} for c in conditions
+			],
+		}
+	).insert()
+
+
+def make_team(name, *users):
+	if frappe.db.exists("User Group", name):
+		frappe.delete_doc("User Group", name, force=True, ignore_permissions=True)
+	return frappe.get_doc(
+		{"doctype": "User Group", "name": name, "__newname": name, "user_group_members": [{"user": u} for u in users]}
+	).insert(ignore_permissions=True).name
+
+
+def make_ticket_at(when, title="SLA ticket", **fields):
+	"""A ticket as if created at `when` (naive, system time): creation and first status entry moved back,
+	SLA fields recomputed as of `when`."""
+	from tg_tickets.sla import tracking
+
+	ticket = make_ticket(title, **fields)
+	frappe.db.set_value("Ticket", ticket.name, "creation", when, update_modified=False)
+	frappe.db.sql("update `tabTicket Status Log` set changed_at = %s where ticket = %s", (when, ticket.name))
+	tracking.refresh(ticket.name, now=when)
+	return frappe.get_doc("Ticket", ticket.name)
+
+
+def set_status_at(name, status, when):
+	"""Changes a ticket's status through a normal save, then dates that change at `when`."""
+	from tg_tickets.sla import tracking
+
+	doc = frappe.get_doc("Ticket", name)
+	doc.status = status
+	doc.save()
+	latest = frappe.get_all(
+		"Ticket Status Log", filters={"ticket": name}, order_by="changed_at desc, creation desc", limit=1, pluck="name"
+	)[0]
+	frappe.db.set_value("Ticket Status Log", latest, "changed_at", when, update_modified=False)
+	tracking.refresh(name, now=when)
+	return frappe.get_doc("Ticket", name)
+
+
+@contextlib.contextmanager
+def outgoing_email_account(email_id="sla-notifications@tickets.test"):
+	"""A default outgoing account (committed, so workers see it) whose mail stays queued: emails are muted."""
+	name = "Tickets Test Outgoing"
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": email_id,
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		with site_config("mute_emails", 1):
+			yield name
+	finally:
+		frappe.db.rollback()
+		frappe.delete_doc("Email Account", name, force=True, ignore_permissions=True)
+		frappe.db.commit()

@@ -17,6 +17,9 @@ permission_query_conditions = {
 	# ticket admins may customise the ticket doctypes only (tg_tickets/extends/customization.py)
 	"Custom Field": "tg_tickets.extends.customization.customization_query_conditions",
 	"Property Setter": "tg_tickets.extends.customization.customization_query_conditions",
+	# SLA records belong to tickets: they vanish with them (tg_tickets/sla/)
+	"SLA Notification": "tg_tickets.permissions.ticket_child_query_conditions",
+	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -24,12 +27,18 @@ has_permission = {
 	"Customize Form": "tg_tickets.extends.customization.has_customization_permission",
 	"Custom Field": "tg_tickets.extends.customization.has_customization_permission",
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
+	"SLA Notification": "tg_tickets.permissions.has_ticket_child_permission",
+	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
 # --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
 doc_events = {
-	# forum topic per ticket (tg_tickets/telegram/topics.py)
 	"Ticket": {
+		# SLA fields keep their stored values unless changed; a deleted ticket takes its SLA records along
+		# (tg_tickets/sla/tracking.py)
+		"before_validate": "tg_tickets.sla.tracking.before_validate",
+		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
+		# a forum topic per ticket (tg_tickets/telegram/topics.py)
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 		"on_update": "tg_tickets.telegram.topics.on_ticket_update",
 	},
@@ -57,12 +66,22 @@ override_whitelisted_methods = {
 	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
 }
 
-# --- Telegram sync (tg_tickets/telegram/) ---
-# RQ jobs may be lost; the inbox and the outbox are not: these sweeps re-enqueue what is left.
+# --- scheduled work ---
 scheduler_events = {
+	# SLA (tg_tickets/sla/): the minute sweep hands due tickets to RQ jobs
+	"cron": {
+		"* * * * *": ["tg_tickets.sla.sweep.run"],
+	},
+	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
+	# these sweeps re-enqueue what is left.
 	"all": [
 		"tg_tickets.telegram.inbound.sweep",
 		"tg_tickets.telegram.outbound.retry_sweep",
 	],
 }
-tg_tickets_demo_data = ["tg_tickets.telegram.demo.make_demo_messages"]
+
+# --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
+tg_tickets_demo_data = [
+	"tg_tickets.sla.demo.make_default_policy",
+	"tg_tickets.telegram.demo.make_demo_messages",
+]

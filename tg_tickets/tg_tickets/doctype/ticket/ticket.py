@@ -3,6 +3,7 @@
 import frappe
 from frappe.model.document import Document
 
+from tg_tickets.sla import tracking as sla_tracking
 from tg_tickets.tickets import codes, counters, lifecycle
 from tg_tickets.tickets.search import ensure_fulltext_index
 
@@ -28,6 +29,7 @@ class Ticket(Document):
 		lifecycle.validate_assignee(self)
 		lifecycle.apply_status_rules(self)
 		self.drop_duplicate_chats()
+		sla_tracking.before_save(self)
 
 	def drop_duplicate_chats(self):
 		seen = set()
@@ -44,6 +46,7 @@ class Ticket(Document):
 				self.add_comment("Comment", text)
 
 	def on_update(self):
+		sla_tracking.after_save(self)
 		before = self.get_doc_before_save()
 		old_chats = {row.chat for row in before.chats} if before else set()
 		new_chats = {row.chat for row in self.chats}

@@ -1,0 +1,7 @@
+"""A date on which no business window starts."""
+
+from frappe.model.document import Document
+
+
+class SLAHoliday(Document):
+	pass
