@@ -174,7 +174,7 @@ def due_run_with_workers(site, workers):
 
 def main():
 	parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-	parser.add_argument("--site", required=True)
+	parser.add_argument("--site", default=os.environ.get("TG_TICKETS_SITE"), required=not os.environ.get("TG_TICKETS_SITE"))
 	parser.add_argument("--sizes", default="10000,100000,1000000")
 	parser.add_argument("--due", type=int, default=1000)
 	parser.add_argument("--workers", type=int, default=2)
