@@ -42,12 +42,14 @@ as_bench_user() {
 	for name in $(compgen -e | grep -E '^(TG_|PYTEST_ADDOPTS$|FRAPPE_PATH$)' || true); do
 		envs+=("$name=${!name}")
 	done
+	# Bytecode caching stays on: without it every forked RQ job recompiles Frappe (seconds per job).
+	local unset_env=(-u PYTHONDONTWRITEBYTECODE)
 	if [ "$(id -un)" = "$BENCH_USER" ]; then
-		env "${envs[@]}" bash -c "$1"
+		env "${unset_env[@]}" "${envs[@]}" bash -c "$1"
 	elif [ "$(id -u)" = 0 ]; then
-		runuser -u "$BENCH_USER" -- env "${envs[@]}" bash -c "$1"
+		runuser -u "$BENCH_USER" -- env "${unset_env[@]}" "${envs[@]}" bash -c "$1"
 	else
-		sudo -u "$BENCH_USER" env "${envs[@]}" bash -c "$1"
+		sudo -u "$BENCH_USER" env "${unset_env[@]}" "${envs[@]}" bash -c "$1"
 	fi
 }
 
@@ -241,7 +243,7 @@ link_checkout() {
 		log "mirroring $CHECKOUT into the bench (the bench user cannot write it in place)"
 		[ -L "$target" ] && as_bench_user "rm -f '$target'"
 		$SUDO mkdir -p "$target"
-		$SUDO rsync -a --delete --exclude .git --exclude artifacts --exclude '*.pyc' --exclude '*.egg-info' "$CHECKOUT/" "$target/" 2>/dev/null \
+		$SUDO rsync -a --delete --exclude .git --exclude artifacts --exclude '*.pyc' --exclude __pycache__ --exclude '*.egg-info' "$CHECKOUT/" "$target/" 2>/dev/null \
 			|| { $SUDO rm -rf "$target" && $SUDO cp -a "$CHECKOUT" "$target"; }
 		$SUDO chown -R "$BENCH_USER:" "$target"
 	fi

@@ -104,6 +104,23 @@ def site_config(key, value):
 			frappe.local.conf[key] = previous
 
 
+# --- Telegram sync ----------------------------------------------------------------------------------------
+
+
+def make_category(name, details=(), enabled=1, sort_order=0):
+	"""A Ticket Category; details are (label, pattern, error message) the bot asks for, in order."""
+	if frappe.db.exists("Ticket Category", name):
+		frappe.delete_doc("Ticket Category", name, force=True, ignore_permissions=True)
+	doc = frappe.get_doc({
+		"doctype": "Ticket Category", "category_name": name, "enabled": enabled, "sort_order": sort_order,
+		"required_details": [{"label": l, "pattern": p, "error_message": e} for l, p, e in details],
+	})
+	return doc.insert(ignore_permissions=True)
+
+
+def telegram_messages(**filters):
+	return frappe.get_all("Telegram Message", filters=filters, fields=["*"], order_by="creation asc, part asc, name asc")
+
 # --- SLA (tg_tickets/sla/) -------------------------------------------------------------------------------
 
 OFFICE_HOURS = [(day, "09:00:00", "12:00:00") for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")] + [
@@ -195,6 +212,33 @@ def set_status_at(name, status, when):
 	frappe.db.set_value("Ticket Status Log", latest, "changed_at", when, update_modified=False)
 	tracking.refresh(name, now=when)
 	return frappe.get_doc("Ticket", name)
+
+
+@contextlib.contextmanager
+def outgoing_email_account(email_id="sla-notifications@tickets.test"):
+	"""A default outgoing account (committed, so workers see it) whose mail stays queued: emails are muted."""
+	name = "Tickets Test Outgoing"
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": email_id,
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		with site_config("mute_emails", 1):
+			yield name
+	finally:
+		frappe.db.rollback()
+		frappe.delete_doc("Email Account", name, force=True, ignore_permissions=True)
+		frappe.db.commit()
 
 
 def mark_setup_complete():

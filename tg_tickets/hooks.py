@@ -13,6 +13,7 @@ before_uninstall = "tg_tickets.install.before_uninstall"
 # --- permissions (tg_tickets/permissions.py) ---
 permission_query_conditions = {
 	"Ticket": "tg_tickets.permissions.ticket_query_conditions",
+	"Telegram Message": "tg_tickets.permissions.ticket_child_query_conditions",
 	# ticket admins may customise the ticket doctypes only (tg_tickets/extends/customization.py)
 	"Custom Field": "tg_tickets.extends.customization.customization_query_conditions",
 	"Property Setter": "tg_tickets.extends.customization.customization_query_conditions",
@@ -22,6 +23,7 @@ permission_query_conditions = {
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
+	"Telegram Message": "tg_tickets.permissions.has_ticket_child_permission",
 	"Customize Form": "tg_tickets.extends.customization.has_customization_permission",
 	"Custom Field": "tg_tickets.extends.customization.has_customization_permission",
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
@@ -31,6 +33,15 @@ has_permission = {
 
 # --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
 doc_events = {
+	"Ticket": {
+		# SLA fields keep their stored values unless changed; a deleted ticket takes its SLA records along
+		# (tg_tickets/sla/tracking.py)
+		"before_validate": "tg_tickets.sla.tracking.before_validate",
+		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
+		# a forum topic per ticket (tg_tickets/telegram/topics.py)
+		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
+		"on_update": "tg_tickets.telegram.topics.on_ticket_update",
+	},
 	"Comment": {
 		"before_insert": "tg_tickets.tickets.activity.before_comment_insert",
 		"validate": "tg_tickets.tickets.activity.before_comment_save",
@@ -44,10 +55,6 @@ doc_events = {
 		"after_insert": "tg_tickets.tickets.activity.after_file_change",
 		"on_trash": "tg_tickets.tickets.activity.before_file_delete",
 		"after_delete": "tg_tickets.tickets.activity.after_file_change",
-	},
-	# a deleted ticket takes its SLA history and notification records along (tg_tickets/sla/tracking.py)
-	"Ticket": {
-		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
 	},
 }
 
@@ -64,12 +71,22 @@ app_include_js = "tg_tickets.bundle.js"
 app_include_css = "tg_tickets.bundle.css"
 extend_bootinfo = "tg_tickets.boot.extend_bootinfo"
 
-# --- SLA (tg_tickets/sla/): the minute sweep hands due tickets to RQ jobs ---
+# --- scheduled work ---
 scheduler_events = {
+	# SLA (tg_tickets/sla/): the minute sweep hands due tickets to RQ jobs
 	"cron": {
 		"* * * * *": ["tg_tickets.sla.sweep.run"],
 	},
+	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
+	# these sweeps re-enqueue what is left.
+	"all": [
+		"tg_tickets.telegram.inbound.sweep",
+		"tg_tickets.telegram.outbound.retry_sweep",
+	],
 }
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
-tg_tickets_demo_data = ["tg_tickets.sla.demo.make_default_policy"]
+tg_tickets_demo_data = [
+	"tg_tickets.sla.demo.make_default_policy",
+	"tg_tickets.telegram.demo.make_demo_messages",
+]

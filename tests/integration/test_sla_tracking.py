@@ -121,6 +121,17 @@ def test_solving_in_time_is_met_and_reopening_resumes_the_clock(default_policy):
 	assert get_datetime(ticket.resolution_due) == T0 + timedelta(days=3, hours=6)
 
 
+def test_a_closed_ticket_with_sla_fields_reopens_from_the_desk(default_policy):
+	ticket = make_ticket_at(T0, priority="MEDIUM")
+	ticket = set_status_at(ticket.name, "CLOSED", T0 + timedelta(hours=2))
+	# the desk posts the whole document back, datetimes as strings
+	posted = frappe.parse_json(frappe.as_json(frappe.get_doc("Ticket", ticket.name).as_dict()))
+	posted["status"] = "OPEN"
+	doc = frappe.get_doc(posted)
+	doc.save()
+	assert doc.status == "OPEN" and doc.resolved_at is None and doc.sla_state == "BREACHED"
+
+
 def test_closing_late_is_breached(default_policy):
 	ticket = make_ticket_at(T0, priority="HIGH")
 	ticket = set_status_at(ticket.name, "CLOSED", T0 + timedelta(hours=5))
@@ -229,3 +240,15 @@ def test_duplicate_priority_and_bad_reminder_are_refused():
 def test_there_is_one_default_policy(default_policy):
 	second = make_sla_policy(is_default=1)
 	assert frappe.get_all("SLA Policy", filters={"is_default": 1}, pluck="name") == [second.name]
+
+
+def test_demo_data_makes_one_default_policy_idempotently():
+	from tg_tickets.sla import demo
+
+	frappe.db.sql("update `tabSLA Policy` set is_default = 0")
+	if frappe.db.exists("SLA Policy", demo.DEFAULT_POLICY):
+		frappe.delete_doc("SLA Policy", demo.DEFAULT_POLICY, force=True)
+	demo.make_default_policy()
+	demo.make_default_policy()
+	assert frappe.get_all("SLA Policy", filters={"is_default": 1}, pluck="name") == [demo.DEFAULT_POLICY]
+	assert make_ticket(priority="HIGH").sla_policy == demo.DEFAULT_POLICY

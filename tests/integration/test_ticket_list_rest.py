@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import PASSWORD, make_admin, make_chat, make_member, make_outsider, make_ticket, settings
 from tg_tickets.tickets.fields import PRIORITIES, STATUSES
-from tg_tickets.tickets.search import DENSE_MATCHES
+from tg_tickets.tickets.search import PAGE
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_text_search_finds_rare_words_in_title_and_description(member):
 def test_text_search_of_a_common_word_walks_the_newest_rows_and_matches_whole_word_starts(member):
 	word = "common" + uuid.uuid4().hex[:6]
 	with settings(enabled=1):
-		made = [make_ticket(f"{word} issue {i}") for i in range(DENSE_MATCHES + 5)]
+		made = [make_ticket(f"{word} issue {i}") for i in range(PAGE + 5)]
 		inside_a_word = make_ticket(f"x{word} should not match")
 		frappe.db.commit()
 		found = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word]], page_length=20)]
@@ -123,18 +123,32 @@ def test_filter_by_linked_chat(member):
 	assert found == {t.name for t in linked}
 
 
+MULTISELECT_ROW = "Ticket Also About"
+
+
 @pytest.fixture
 def custom_fields():
 	"""Select, multiselect-ish (Table MultiSelect is covered by chats) and checkbox fields added as an admin would."""
+	# A multiselect in Frappe v15 is a Table MultiSelect over a child doctype, which an admin creates
+	# as a custom doctype: here rows linking Ticket Categories ("also about").
+	if not frappe.db.exists("DocType", MULTISELECT_ROW):
+		frappe.get_doc({"doctype": "DocType", "name": MULTISELECT_ROW, "module": "TG Tickets", "custom": 1,
+			"istable": 1, "editable_grid": 1,
+			"fields": [{"fieldname": "category", "fieldtype": "Link", "options": "Ticket Category", "label": "Category",
+				"in_list_view": 1, "reqd": 1}]}).insert(ignore_permissions=True)
+	for name in ("Phone", "Telegram"):
+		if not frappe.db.exists("Ticket Category", name):
+			frappe.get_doc({"doctype": "Ticket Category", "category_name": name}).insert(ignore_permissions=True)
 	created = []
 	for fieldname, fieldtype, options in (
 		("custom_region", "Select", "EU\nUS\nAPAC"),
 		("custom_vip", "Check", None),
+		("custom_also_about", "Table MultiSelect", MULTISELECT_ROW),
 	):
 		if not frappe.db.exists("Custom Field", f"Ticket-{fieldname}"):
 			frappe.get_doc({"doctype": "Custom Field", "dt": "Ticket", "fieldname": fieldname, "label": fieldname[7:].upper(),
 				"fieldtype": fieldtype, "options": options, "insert_after": "priority", "in_standard_filter": 1,
-				"in_list_view": 1}).insert(ignore_permissions=True)
+				"in_list_view": int(fieldtype != "Table MultiSelect")}).insert(ignore_permissions=True)
 		created.append(f"Ticket-{fieldname}")
 	frappe.db.commit()
 	yield
@@ -144,14 +158,26 @@ def custom_fields():
 
 
 def test_custom_select_and_checkbox_fields_filter_and_show_as_columns(member, custom_fields):
+	run = uuid.uuid4().hex[:8]
 	with settings(enabled=1):
-		eu_vip = make_ticket("eu vip", custom_region="EU", custom_vip=1)
-		make_ticket("us", custom_region="US", custom_vip=0)
+		eu_vip = make_ticket(f"eu vip {run}", custom_region="EU", custom_vip=1)
+		make_ticket(f"eu {run}", custom_region="EU", custom_vip=0)
+		make_ticket(f"us {run}", custom_region="US", custom_vip=1)
 		frappe.db.commit()
 		found = rows(member, fields=["name", "custom_region", "custom_vip"],
-			filters=[["Ticket", "custom_region", "=", "EU"], ["Ticket", "custom_vip", "=", 1]])
+			filters=[["Ticket", "title", "like", f"%{run}"], ["Ticket", "custom_region", "=", "EU"], ["Ticket", "custom_vip", "=", 1]])
 		counts = member.call("frappe.desk.listview.get_group_by_count", doctype="Ticket",
 			current_filters="[]", field="custom_region").json()["message"]
 	assert [r["name"] for r in found] == [eu_vip.name]
 	assert found[0]["custom_region"] == "EU"
-	assert any(c["name"] == "EU" and c["count"] >= 1 for c in counts)
+	assert any(c["name"] == "EU" and c["count"] >= 2 for c in counts)
+
+
+def test_custom_multiselect_field_filters(member, custom_fields):
+	run = uuid.uuid4().hex[:8]
+	with settings(enabled=1):
+		both = make_ticket(f"both {run}", custom_also_about=[{"category": "Phone"}, {"category": "Telegram"}])
+		make_ticket(f"phone {run}", custom_also_about=[{"category": "Phone"}])
+		frappe.db.commit()
+		found = rows(member, filters=[["Ticket", "title", "like", f"%{run}"], [MULTISELECT_ROW, "category", "=", "Telegram"]])
+	assert [r["name"] for r in found] == [both.name]

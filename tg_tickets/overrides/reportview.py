@@ -94,7 +94,8 @@ def get_list():
 def get_count() -> int:
 	if not _is_ticket():
 		return frappe_reportview.get_count()
-	args = _ticket_args(for_count=True)
+	# A bounded count (the list's "1,000+") can stop early like a page; an exact one cannot.
+	args = _ticket_args(for_count=not cint(frappe.local.form_dict.get("limit")))
 	args.distinct = sbool(args.distinct)
 	distinct = "distinct " if args.distinct else ""
 	fieldname = f"{distinct}`tabTicket`.name"

@@ -2,7 +2,8 @@
 
 The Ticket controller calls `before_save` (validate) and `after_save` (on_update); the Telegram sync calls
 `record_first_response` when an agent's reply was actually sent; the sweep calls `evaluate`/`store`. The
-arithmetic itself is tg_tickets.sla.clock. This module never sends notifications and never commits.
+arithmetic itself is tg_tickets.sla.clock. This module never sends notifications and never commits (but for
+`refresh_policy_tickets`, a background job).
 
 Times: the database holds naive datetimes in the system timezone (Frappe's convention); the clock gets
 aware ones. Rights: only Tickets admins and owners pick a policy or a deadline by hand; supervisors (admins,
@@ -77,16 +78,37 @@ def sent_events(ticket_name: str) -> set[str]:
 	return set(frappe.get_all("SLA Notification", filters={"ticket": ticket_name}, pluck="event"))
 
 
+def histories(ticket_names: list[str]) -> dict[str, list[tuple[datetime, str]]]:
+	"""Several tickets' status histories in one query (the sweep's jobs)."""
+	result: dict[str, list] = {}
+	for row in frappe.get_all(
+		"Ticket Status Log",
+		filters={"ticket": ("in", ticket_names)},
+		fields=["ticket", "changed_at", "status"],
+		order_by="ticket asc, changed_at asc, creation asc",
+	):
+		result.setdefault(row.ticket, []).append((to_aware(row.changed_at), row.status))
+	return result
+
+
+def sent_events_of(ticket_names: list[str]) -> dict[str, set[str]]:
+	result: dict[str, set] = {}
+	for row in frappe.get_all("SLA Notification", filters={"ticket": ("in", ticket_names)}, fields=["ticket", "event"]):
+		result.setdefault(row.ticket, set()).add(row.event)
+	return result
+
+
 # --- computing -------------------------------------------------------------------------------------------
 
 
-def evaluate(ticket, now: datetime | None = None, status_history=None, done=None):
-	"""(clock result, policy rules, done events) for a Ticket document; (None, None, done) without a policy."""
+def evaluate(ticket, now: datetime | None = None, status_history=None, done=None, rules=None):
+	"""(clock result, policy rules, done events) for a ticket (document or row with the SLA inputs);
+	(None, None, done) without a policy."""
 	now = to_aware(now or now_datetime())
 	done = sent_events(ticket.name) if done is None else done
 	if not ticket.sla_policy:
 		return None, None, done
-	rules = policy.load(ticket.sla_policy)
+	rules = rules or policy.load(ticket.sla_policy)
 	clock_rules = rules.rules
 	if ticket.sla_escalation_disabled:
 		clock_rules = dataclasses.replace(clock_rules, escalation_enabled=False)
@@ -125,7 +147,14 @@ def store(ticket, values: dict) -> None:
 	if not changed:
 		return
 	ticket.update(changed)
-	frappe.db.set_value("Ticket", ticket.name, changed, update_modified=False)
+	# A plain UPDATE of server-maintained columns (the sweep writes up to thousands a minute); the column
+	# names come from COMPUTED_FIELDS/SERVER_FIELDS, never from input.
+	if not set(changed) <= set(COMPUTED_FIELDS + SERVER_FIELDS):
+		raise ValueError(f"not an SLA field the server maintains: {sorted(changed)}")
+	frappe.db.sql(
+		"update `tabTicket` set {} where name = %s".format(", ".join(f"`{field}` = %s" for field in changed)),
+		(*changed.values(), ticket.name),
+	)
 	frappe.publish_realtime(
 		"list_update", {"doctype": "Ticket", "name": ticket.name}, doctype="Ticket", after_commit=True
 	)
@@ -146,8 +175,10 @@ def refresh(ticket_name: str, now: datetime | None = None) -> dict:
 def _changed(ticket, before, field) -> bool:
 	old = before.get(field) if before else None
 	new = ticket.get(field)
-	if field.endswith(("_at", "_override")):
+	if field.endswith(("_at", "_override", "_due")):
 		old, new = (get_datetime(old) if old else None), (get_datetime(new) if new else None)
+	elif field == "sla_escalation_disabled":
+		old, new = int(old or 0), int(new or 0)
 	return (new or None) != (old or None)
 
 
@@ -170,6 +201,23 @@ def _check_rights(ticket, before) -> None:
 					SLAOverrideError,
 					title=_("Not permitted"),
 				)
+
+
+def before_validate(ticket, method=None) -> None:
+	"""doc_events Ticket.before_validate: the SLA fields a client sends back unchanged get their stored
+	value and type again (the desk posts datetimes as strings), and server-maintained ones always do, so
+	the ticket rules that compare against the saved version (a closed ticket is read-only) see no change."""
+	if ticket.is_new():
+		return
+	before = ticket.get_doc_before_save()
+	if before is None:
+		return
+	server_fields = () if ticket.flags.sla_server_update else SERVER_FIELDS
+	for field in COMPUTED_FIELDS + server_fields:
+		ticket.set(field, before.get(field))
+	for field in ADMIN_ONLY_FIELDS + ("sla_escalation_disabled",):
+		if not _changed(ticket, before, field):
+			ticket.set(field, before.get(field))
 
 
 def before_save(ticket) -> None:

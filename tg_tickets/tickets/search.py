@@ -2,10 +2,12 @@
 
 Both ways of matching mean the same thing: every word of the query starts a word of the title or the
 description (case-insensitive). Which way runs depends on how common the words are:
-- rare words: the FULLTEXT index (`MATCH ... AGAINST` in boolean mode) finds the few matches directly;
-- common words: FULLTEXT would rank hundreds of thousands of rows before sorting, so we walk the
-  newest-first index with a word-boundary REGEXP and stop at the page: dense matches are met early.
-A bounded probe (MariaDB's `LIMIT ... ROWS EXAMINED`) over the newest rows tells the two apart.
+- the FULLTEXT index (`MATCH ... AGAINST`, boolean mode) costs ~20 µs per matching ticket: ideal for rare
+  words, hopeless for a word in 20 % of a million tickets (seconds);
+- walking the newest-first index and testing each row (LIKE, then a word-boundary REGEXP) costs ~8 µs per
+  row and stops once the page is full: ideal for common words, hopeless for rare ones.
+A bounded probe over the newest rows (MariaDB's `LIMIT ... ROWS EXAMINED`) estimates the density and the
+cheaper plan is chosen; the choice is cached briefly per query.
 """
 
 import re
@@ -19,8 +21,10 @@ INNODB_STOPWORDS = set(
 	"a about an are as at be by com de en for from how i in is it la of on or that the this to was what "
 	"when where who will with und www".split()
 )
-PROBE_ROWS = 20000  # newest rows the density probe may read
-DENSE_MATCHES = 40  # ≥ this many matches among them ⇒ common words: walk the index instead
+PROBE_ROWS = 2000  # newest rows the density probe may read
+PAGE = 20
+WALK_COST_PER_ROW = 8  # µs, measured at 1M tickets (benchmarks/ticket_list.py)
+FULLTEXT_COST_PER_MATCH = 20  # µs, likewise
 DENSITY_CACHE_SECONDS = 300
 
 
@@ -67,19 +71,39 @@ def split_words(words: list[str]) -> tuple[list[str], list[str]]:
 	return indexed, [w for w in words if w not in indexed]
 
 
+def table_rows() -> int:
+	rows = frappe.cache.get_value("tg_tickets:ticket_rows")
+	if rows is None:
+		rows = frappe.db.sql(
+			"select table_rows from information_schema.tables where table_schema = database() and table_name = 'tabTicket'"
+		)[0][0] or 0
+		frappe.cache.set_value("tg_tickets:ticket_rows", int(rows), expires_in_sec=DENSITY_CACHE_SECONDS)
+	return int(rows)
+
+
+def walk_is_cheaper(matches_in_probe: int, total_rows: int) -> bool:
+	"""Cost model: walking needs PAGE/density rows, FULLTEXT visits density·total matches."""
+	if matches_in_probe >= PAGE:
+		return True  # the probe itself already filled a page within PROBE_ROWS rows
+	if matches_in_probe == 0:
+		return False
+	density = matches_in_probe / PROBE_ROWS
+	return (PAGE / density) * WALK_COST_PER_ROW < density * total_rows * FULLTEXT_COST_PER_MATCH
+
+
 def is_common(words: list[str]) -> bool:
-	"""Whether the words match densely among the newest tickets (cached briefly per query)."""
+	"""Whether walking the newest rows beats the FULLTEXT index for these words (cached briefly)."""
 	key = "tg_tickets:search_density:" + " ".join(words)
 	cached = frappe.cache.get_value(key)
 	if cached is not None:
 		return bool(int(cached))
-	# LIKE on the rarest-looking (longest) word estimates density well enough and costs ~0.3 µs a row.
+	# LIKE on the longest (likely rarest) word estimates density well enough, cheaply.
 	probe_word = max(words, key=len)
 	found = frappe.db.sql(
 		f"""select 1 from `tabTicket` force index (creation_idx) where {like_condition(probe_word)}
-		order by creation desc limit {DENSE_MATCHES} rows examined {PROBE_ROWS}"""
+		order by creation desc limit {PAGE} rows examined {PROBE_ROWS}"""
 	)
-	common = len(found) >= DENSE_MATCHES
+	common = walk_is_cheaper(len(found), table_rows())
 	frappe.cache.set_value(key, int(common), expires_in_sec=DENSITY_CACHE_SECONDS)
 	return common
 
@@ -92,7 +116,7 @@ def search_condition(text: str, for_count: bool = False) -> str | None:
 	indexed, unindexed = split_words(words)
 	if not indexed:
 		return regexp_condition(words)
-	# Counting must visit every match anyway, and FULLTEXT does that fastest.
+	# An unbounded count visits every match anyway, and FULLTEXT does that fastest.
 	if not for_count and is_common(words):
 		return regexp_condition(words)
 	condition = fulltext_condition(indexed)

@@ -1,0 +1,197 @@
+"""The SLA sweep and its jobs on the real site: only due tickets, reminders and breaches once, escalation
+with its per-ticket off switch, and two workers racing on the same ticket."""
+
+import threading
+from datetime import datetime, timedelta
+
+import frappe
+import pytest
+from frappe.utils import get_datetime
+
+from tests.factories import (
+	make_admin, make_member, make_sla_policy, make_team, make_ticket_at, outgoing_email_account, set_settings, set_status_at,
+)
+from tg_tickets.sla import notify, sweep
+from tg_tickets.sla.clock import Event
+
+T0 = datetime(2026, 3, 2, 10, 0)
+REMINDER, BREACH, ESCALATION = "first_response:reminder:75", "first_response:breach", "first_response:escalation"
+
+
+@pytest.fixture(autouse=True)
+def _feature_on():
+	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=0)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _emails_queued_not_delivered():
+	"""The test site has no mail server: an outgoing account with Frappe's mute_emails queues, never delivers."""
+	with outgoing_email_account():
+		yield
+
+
+@pytest.fixture
+def people():
+	return {
+		"agent": make_member("agent.sla@tickets.test"),
+		"supervisor": make_admin("supervisor.sla@tickets.test"),
+		"teammate": make_member("teammate.sla@tickets.test"),
+	}
+
+
+@pytest.fixture
+def policy(people):
+	# HIGH: first response 30 min, resolution 4 h, round the clock; escalation 50 % (15 min) after a breach
+	return make_sla_policy(
+		is_default=1,
+		escalate_to=people["supervisor"],
+		escalation_team=make_team("SLA Escalation Team", people["teammate"]),
+	)
+
+
+def alerts(ticket_name, user=None):
+	filters = {"document_type": "Ticket", "document_name": ticket_name, "type": "Alert"}
+	if user:
+		filters["for_user"] = user
+	return frappe.get_all("Notification Log", filters=filters, pluck="subject")
+
+
+def emails(user):
+	"""E-mails queued for the user once the digest job has run (in this transaction)."""
+	notify.email_digests()
+	return frappe.db.count("Email Queue Recipient", {"recipient": user})
+
+
+def test_the_sweep_reads_only_tickets_whose_next_event_is_due(policy):
+	ticket = make_ticket_at(T0, priority="HIGH")
+	paused = make_ticket_at(T0, priority="HIGH")
+	paused = set_status_at(paused.name, "PENDING", T0 + timedelta(minutes=1))
+	assert get_datetime(ticket.next_sla_event_at) == T0 + timedelta(minutes=22, seconds=30)
+	assert ticket.name not in sweep.due_tickets(T0 + timedelta(minutes=22))
+	assert ticket.name in sweep.due_tickets(T0 + timedelta(minutes=23))
+	assert paused.name not in sweep.due_tickets(T0 + timedelta(days=30))
+	assert sweep.run(T0 + timedelta(minutes=23)) >= 1
+
+
+def test_reminder_then_breach_notify_the_assignee_once_each(policy, people):
+	ticket = make_ticket_at(T0, priority="HIGH", assigned_to=people["agent"])
+	mails_before = emails(people["agent"])
+
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=23)) == [REMINDER]
+	assert frappe.db.get_value("Ticket", ticket.name, "sla_state") == "AT_RISK"
+	assert len(alerts(ticket.name, people["agent"])) == 1
+	assert emails(people["agent"]) == mails_before + 1
+
+	# a re-run, and a stale sweep that still thinks the ticket is due, send nothing again
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=23)) == []
+	frappe.db.set_value("Ticket", ticket.name, "next_sla_event_at", T0, update_modified=False)
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=23)) == []
+	assert len(alerts(ticket.name)) == 1
+
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=31)) == [BREACH]
+	stored = frappe.get_doc("Ticket", ticket.name)
+	assert stored.sla_state == "BREACHED"
+	assert get_datetime(stored.next_sla_event_at) == T0 + timedelta(minutes=45)  # the escalation
+	assert len(alerts(ticket.name, people["agent"])) == 2 and emails(people["agent"]) == mails_before + 2
+	assert frappe.get_all("SLA Notification", filters={"ticket": ticket.name}, order_by="creation", pluck="event") == [
+		REMINDER, BREACH,
+	]
+
+
+def test_a_persisting_breach_escalates_to_the_supervisor_and_the_agent_keeps_read_access(policy, people):
+	ticket = make_ticket_at(T0, priority="HIGH", assigned_to=people["agent"])
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=46)) == [REMINDER, BREACH, ESCALATION]
+	stored = frappe.get_doc("Ticket", ticket.name)
+	assert stored.assigned_to == people["supervisor"]
+	assert stored.sla_escalated_at
+	share = frappe.db.get_value(
+		"DocShare", {"share_doctype": "Ticket", "share_name": ticket.name, "user": people["agent"]}, ["read", "write"]
+	)
+	assert share == (1, 0)
+	assert frappe.has_permission("Ticket", "read", stored, user=people["agent"])
+	for user in (people["supervisor"], people["teammate"], people["agent"]):
+		assert any("escalat" in s for s in alerts(ticket.name, user)), user
+	# the supervisor now gets the resolution reminders (and the escalation e-mail went out once per person)
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(hours=3, minutes=1)) == ["resolution:reminder:75"]
+	assert len(alerts(ticket.name, people["supervisor"])) == 2
+
+
+def test_escalation_switched_off_for_one_ticket_only_notifies(policy, people):
+	ticket = make_ticket_at(T0, priority="HIGH", assigned_to=people["agent"])
+	frappe.set_user(people["supervisor"])
+	doc = frappe.get_doc("Ticket", ticket.name)
+	doc.sla_escalation_disabled = 1
+	doc.save()
+	frappe.set_user("Administrator")
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(hours=2)) == [REMINDER, BREACH]
+	stored = frappe.get_doc("Ticket", ticket.name)
+	assert stored.assigned_to == people["agent"] and not stored.sla_escalated_at
+	assert not alerts(ticket.name, people["supervisor"])
+
+
+def test_an_unassigned_ticket_notifies_the_supervisor_and_team(policy, people):
+	ticket = make_ticket_at(T0, priority="HIGH")
+	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=23)) == [REMINDER]
+	assert len(alerts(ticket.name, people["supervisor"])) == 1 and len(alerts(ticket.name, people["teammate"])) == 1
+
+
+def test_claiming_an_event_twice_fails_the_second_time(policy):
+	ticket = make_ticket_at(T0, priority="HIGH")
+	event = Event(BREACH, "first_response", "breach", T0 + timedelta(minutes=30))
+	assert notify.claim(ticket.name, event, []) is True
+	assert notify.claim(ticket.name, event, []) is False
+
+
+# --- two workers at once (committed data: each worker has its own connection) -----------------------------
+
+
+@pytest.fixture
+def committed_ticket(people):
+	started = frappe.utils.now_datetime()
+	title = f"Race {frappe.generate_hash(length=8)}"
+	race_policy = make_sla_policy(conditions=[("Ticket Field", title, "title")], condition_order=-1)
+	ticket = make_ticket_at(T0, title, priority="HIGH", assigned_to=people["agent"])
+	assert ticket.sla_policy == race_policy.name
+	frappe.db.commit()
+	yield ticket.name
+	frappe.db.rollback()
+	frappe.db.delete("Notification Log", {"document_type": "Ticket", "document_name": ticket.name})
+	queued = frappe.get_all("Email Queue", filters={"creation": (">=", started)}, pluck="name")
+	frappe.db.delete("Email Queue Recipient", {"parent": ("in", queued)}) if queued else None
+	frappe.db.delete("Email Queue", {"name": ("in", queued)}) if queued else None
+	frappe.delete_doc("Ticket", ticket.name, force=True, ignore_permissions=True)
+	frappe.delete_doc("SLA Policy", race_policy.name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def test_two_workers_racing_on_a_ticket_send_each_notification_once(committed_ticket, people):
+	mails_before = frappe.db.count("Email Queue Recipient", {"recipient": people["agent"]})
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	barrier = threading.Barrier(4)
+	results, errors = [], []
+
+	def worker():
+		try:
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			frappe.set_user("Administrator")
+			barrier.wait(timeout=30)
+			results.append(sweep.process_tickets([committed_ticket], now=T0 + timedelta(minutes=31)))
+		except Exception as exc:  # surfaced by the assertion below
+			errors.append(repr(exc))
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=worker) for _ in range(4)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=60)
+	assert not errors
+	fired = sorted(key for result in results for key in result.get(committed_ticket, []))
+	assert fired == sorted([REMINDER, BREACH])
+	frappe.db.rollback()  # see the workers' commits
+	assert len(alerts(committed_ticket)) == 2
+	assert not frappe.get_all("SLA Notification", filters={"ticket": committed_ticket, "emailed_at": ("is", "set")})
+	assert emails(people["agent"]) == mails_before + 1  # both alerts in one e-mail to the agent
+	assert frappe.db.count("SLA Notification", {"ticket": committed_ticket}) == 2

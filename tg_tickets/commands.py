@@ -1,0 +1,55 @@
+"""bench CLI: `bench --site SITE tg-tickets listen | replay FILE` (Frappe finds `commands` here)."""
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.group("tg-tickets")
+def tg_tickets():
+	"""Telegram sync for tg_tickets."""
+
+
+@tg_tickets.command("listen")
+@pass_context
+def listen(context):
+	"""Run the bot's Telethon listener (one active per bot; others wait as standby)."""
+	import logging
+
+	import frappe
+
+	from tg_tickets.telegram import listener
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+	try:
+		listener.main()
+	except listener.ListenerError as error:
+		click.secho(str(error), fg="red", err=True)
+		raise SystemExit(1)
+	finally:
+		frappe.destroy()
+
+
+@tg_tickets.command("replay")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch-size", default=200, show_default=True, help="Updates stored per commit")
+@pass_context
+def replay(context, file, batch_size):
+	"""Feed captured updates (one base64 TL object per line) through the listener's handlers."""
+	import frappe
+
+	from tg_tickets.telegram import replay as replay_module
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		counts = replay_module.replay_file(file, batch_size=batch_size, report=lambda m: click.echo(m, err=True))
+	finally:
+		frappe.destroy()
+	click.echo(f"processed: {counts['processed']}, duplicate: {counts['duplicate']}, failed: {counts['failed']}")
+
+
+commands = [tg_tickets]

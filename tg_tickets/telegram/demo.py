@@ -1,0 +1,62 @@
+"""Demo Telegram conversations for the Run command's demo tickets, through the record transport.
+
+Idempotent (keyed by message_key `demo:…`); never contacts Telegram.
+"""
+
+import asyncio
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+
+CUSTOMER_LINES = [
+	"Hi, I have a problem: {title}.",
+	"It started yesterday evening, screenshots attached later.",
+]
+AGENT_LINE = "Thanks for reaching out! We are looking into “{title}” and will update you here."
+
+
+def make_demo_messages():
+	from tg_tickets import demo
+	from tg_tickets.telegram import gateway, outbound
+
+	if frappe.db.exists("Telegram Message", {"message_key": ["like", "demo:%"]}):
+		return
+	settings = frappe.get_single("Tickets Settings")
+	if settings.transport != "record":
+		from tg_tickets.telegram import credentials
+
+		if not credentials.are_configured():
+			settings.transport = "record"
+			settings.save(ignore_permissions=True)
+	if frappe.db.count("Ticket") == 0:
+		demo.make_demo_tickets()
+
+	tickets = frappe.db.sql(
+		"""select t.name, t.title, c.chat from `tabTicket` t
+		join `tabTicket Chat` c on c.parent = t.name and c.parenttype = 'Ticket'
+		join `tabLinked Chat` l on l.name = c.chat and l.chat_type = 'Private'
+		where t.status != 'CLOSED' order by t.creation limit 12""",
+		as_dict=True,
+	)
+	chats = set()
+	for n, ticket in enumerate(tickets):
+		start = add_to_date(now_datetime(), hours=-(len(tickets) - n))
+		for i, line in enumerate(CUSTOMER_LINES):
+			doc = frappe.get_doc({
+				"doctype": "Telegram Message", "direction": "Incoming", "message_kind": "Message",
+				"ticket": ticket.name, "chat": ticket.chat, "chat_id": ticket.chat, "sender_id": ticket.chat,
+				"sender_name": frappe.db.get_value("Linked Chat", ticket.chat, "title"),
+				"message_id": 100 * (n + 1) + i, "telegram_date": add_to_date(start, minutes=i),
+				"text": line.format(title=ticket.title), "message_key": f"demo:{ticket.chat}:{100 * (n + 1) + i}",
+			})
+			doc.insert(ignore_permissions=True)
+		if n % 2 == 0:
+			outbound.queue_message(
+				ticket.chat, AGENT_LINE.format(title=ticket.title), ticket=ticket.name, is_agent_reply=True,
+				agent="agent@demo.tg-tickets.test" if frappe.db.exists("User", "agent@demo.tg-tickets.test") else None,
+			)
+			chats.add(ticket.chat)
+	frappe.db.commit()
+	limiter = outbound.RateLimiter(0, 0, 0)  # demo data: no need to pace the recorder
+	for chat in sorted(chats):
+		asyncio.run(outbound.deliver_chat(chat, gateway.RecordTransport(), limiter))

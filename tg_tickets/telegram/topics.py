@@ -1,0 +1,142 @@
+"""Forum topics: one topic per ticket in the configured Topic Group, titled `#ID · title`.
+
+Topic changes are outbox rows in the group's queue (so they keep their order with the posts), created from
+ticket events; a topic is created lazily by the delivery of the first post into it, and recreated when it
+was deleted by hand. Near the configured capacity, topics of closed tickets are archived, oldest first.
+Never calls Telegram itself: it queues, and `ensure_topic_for_delivery` runs inside delivery only.
+"""
+
+import frappe
+from frappe.utils import format_datetime
+
+from tg_tickets.telegram.text import topic_title
+from tg_tickets.tickets.fields import CLOSED
+
+LIVE_STATES = ("Open", "Closed")
+NEAR_CAPACITY = 0.95  # start archiving at 95 % of the capacity ...
+ARCHIVE_TO = 0.90  # ... down to 90 %, so archiving runs in batches, not on every new topic
+
+
+def topic_group() -> str | None:
+	return frappe.get_cached_doc("Tickets Settings").topic_group_chat or None
+
+
+def intro_text(ticket) -> str:
+	first_contact = ticket.first_contact_at or ticket.creation
+	return "\n".join([
+		f"Ticket #{ticket.name} · {ticket.title}",
+		f"Customer Telegram ID: {ticket.customer_telegram_id or '-'}",
+		f"First contact: {format_datetime(first_contact) if first_contact else '-'}",
+		"",
+		ticket.description or "",
+	]).strip()
+
+
+def on_ticket_insert(ticket, method=None) -> None:
+	"""A new ticket gets its topic: queue its first post; the delivery creates the topic before it."""
+	from tg_tickets.telegram.outbound import queue_message
+
+	group = topic_group()
+	if not group:
+		return
+	queue_message(group, intro_text(ticket), ticket=ticket.name, into_topic=True)
+
+
+def on_ticket_update(ticket, method=None) -> None:
+	"""Closing a ticket closes its topic; reopening it reopens the topic."""
+	from tg_tickets.telegram.outbound import queue_message
+
+	before = ticket.get_doc_before_save()
+	group = ticket.topic_group or topic_group()
+	if not before or not group or before.status == ticket.status:
+		return
+	if ticket.status == CLOSED and before.status != CLOSED:
+		queue_message(group, "", ticket=ticket.name, kind="Topic Close", into_topic=True)
+	elif before.status == CLOSED and ticket.status != CLOSED:
+		queue_message(group, "", ticket=ticket.name, kind="Topic Reopen", into_topic=True)
+
+
+def mirror(ticket_name: str, text: str) -> None:
+	from tg_tickets.telegram.outbound import queue_message
+
+	group = topic_group()
+	if group and text:
+		queue_message(group, text, ticket=ticket_name, into_topic=True)
+
+
+def mirror_agent_reply(ticket, message: str, user: str) -> None:
+	mirror(ticket.name, f"{frappe.utils.get_fullname(user)} (desk): {message}")
+
+
+def mirror_customer_message(ticket_name: str, sender: str | None, text: str) -> None:
+	mirror(ticket_name, f"{sender or 'Customer'}: {text}")
+
+
+def ticket_for_topic(group: str, topic_id: int) -> str | None:
+	return frappe.db.get_value("Ticket", {"topic_group": group, "topic_id": topic_id}, "name")
+
+
+async def ensure_topic_for_delivery(ticket_name: str, transport) -> None:
+	"""Creates the ticket's topic when it has none (new ticket, or deleted by hand) before posting into it."""
+	from tg_tickets.telegram import gateway
+	from tg_tickets.telegram.outbound import new_random_id
+
+	row = frappe.db.get_value("Ticket", ticket_name, ["title", "topic_id", "topic_state", "topic_group"], as_dict=True)
+	if row is None:
+		raise gateway.PermanentFailure(f"ticket {ticket_name} no longer exists")
+	if row.topic_id and row.topic_state in LIVE_STATES:
+		return
+	group = row.topic_group or topic_group()
+	if not group:
+		raise gateway.PermanentFailure("no Topic Group is configured")
+	result = await transport.execute({
+		"method": "create_topic", "chat_id": group, "title": topic_title(ticket_name, row.title),
+		"random_id": new_random_id(),
+	})
+	frappe.db.set_value("Ticket", ticket_name, {"topic_group": group, "topic_id": result.get("topic_id"), "topic_state": "Open"}, update_modified=False)
+	archive_if_near_capacity(group)
+	frappe.db.commit()
+
+
+def forget_topic(ticket_name: str | None) -> None:
+	"""The topic is gone (deleted by hand): the next post recreates it."""
+	if ticket_name:
+		frappe.db.set_value("Ticket", ticket_name, {"topic_id": 0, "topic_state": ""}, update_modified=False)
+
+
+def after_sent(row, result: dict) -> None:
+	"""Topic state follows the topic requests Telegram accepted."""
+	if not row.ticket:
+		return
+	state = {"Topic Close": "Closed", "Topic Reopen": "Open", "Topic Delete": "Archived"}.get(row.message_kind)
+	if state:
+		frappe.db.set_value("Ticket", row.ticket, "topic_state", state, update_modified=False)
+
+
+def count_topics(group: str) -> int:
+	return frappe.db.count("Ticket", {"topic_group": group, "topic_state": ["in", LIVE_STATES]})
+
+
+def archive_if_near_capacity(group: str) -> list[str]:
+	"""Queues the deletion of closed tickets' topics, oldest closed first, when the group is nearly full."""
+	from tg_tickets.telegram.outbound import queue_message
+
+	capacity = frappe.get_cached_doc("Tickets Settings").topic_capacity or 0
+	if capacity <= 0:
+		return []
+	count = count_topics(group)
+	if count < capacity * NEAR_CAPACITY:
+		return []
+	excess = count - int(capacity * ARCHIVE_TO)
+	oldest = frappe.get_all(
+		"Ticket",
+		filters={"topic_group": group, "topic_state": ["in", LIVE_STATES], "status": CLOSED},
+		fields=["name", "topic_id"],
+		order_by="closed_at asc, creation asc",
+		limit=max(excess, 0),
+	)
+	for ticket in oldest:
+		# Marked now so that concurrent deliveries do not queue the same archive twice.
+		frappe.db.set_value("Ticket", ticket.name, "topic_state", "Archived", update_modified=False)
+		queue_message(group, "", ticket=ticket.name, kind="Topic Delete", topic_id=ticket.topic_id)
+	return [t.name for t in oldest]

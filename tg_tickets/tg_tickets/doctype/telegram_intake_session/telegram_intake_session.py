@@ -1,0 +1,7 @@
+""""""
+
+from frappe.model.document import Document
+
+
+class TelegramIntakeSession(Document):
+	pass
