@@ -42,7 +42,9 @@ def tickets_on(live_site):
 	frappe.db.commit()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an asyncio loop running while it is open, which would break
+# later tests that call asyncio.run() (the Telegram tests).
+@pytest.fixture(scope="module")
 def browser(tickets_on):
 	from playwright.sync_api import sync_playwright
 
