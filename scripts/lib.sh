@@ -243,7 +243,7 @@ link_checkout() {
 		log "mirroring $CHECKOUT into the bench (the bench user cannot write it in place)"
 		[ -L "$target" ] && as_bench_user "rm -f '$target'"
 		$SUDO mkdir -p "$target"
-		$SUDO rsync -a --delete --exclude .git --exclude artifacts --exclude '*.pyc' --exclude __pycache__ --exclude '*.egg-info' "$CHECKOUT/" "$target/" 2>/dev/null \
+		$SUDO rsync -a --delete --exclude .git --exclude artifacts --exclude '*.pyc' --exclude __pycache__ --exclude '*.egg-info' --exclude /tg_tickets/public/dist "$CHECKOUT/" "$target/" 2>/dev/null \
 			|| { $SUDO rm -rf "$target" && $SUDO cp -a "$CHECKOUT" "$target"; }
 		$SUDO chown -R "$BENCH_USER:" "$target"
 	fi

@@ -30,11 +30,16 @@ class LiveSite:
 			"worker": frappe_cli + ["worker", "--queue", "default,short,long"],
 			"socketio": ["node", str(bench / "apps" / "frappe" / "socketio.js")],
 		}
+		# DEV_SERVER=1 makes the desk page point the browser at socketio's own port (no nginx here),
+		# which realtime updates in the browser tests need.
+		env = {**os.environ, "DEV_SERVER": "1"}
 		processes = []
 		for name, cmd in commands.items():
 			log = open(logs / f"test-{name}.log", "ab")
 			processes.append(
-				subprocess.Popen(cmd, cwd=bench / "sites", stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+				subprocess.Popen(
+					cmd, cwd=bench / "sites", stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+				)
 			)
 		url = f"http://127.0.0.1:{WEB_PORT}"
 		live = cls(site, processes, url)
