@@ -6,21 +6,11 @@ import json
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_chat, make_member, make_outsider, make_ticket, settings
+from tests.factories import make_chat, make_ticket, settings
 
 
-@pytest.fixture(scope="module")
-def member(live_site):
-	email = make_member()
-	frappe.db.commit()
-	return live_site.session(email, PASSWORD)
 
 
-@pytest.fixture(scope="module")
-def outsider(live_site):
-	email = make_outsider()
-	frappe.db.commit()
-	return live_site.session(email, PASSWORD)
 
 
 def message(response):

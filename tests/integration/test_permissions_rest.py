@@ -8,24 +8,14 @@ import uuid
 import frappe
 import pytest
 
-from tests.factories import (
-	PASSWORD, make_admin, make_chat, make_member, make_outsider, make_owner, make_ticket, settings, site_config,
-)
+from tests.factories import make_chat, make_ticket, settings, site_config
 
 MEMBER_SWITCHES_ON = dict(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=1)
 MEMBER_SWITCHES_OFF = dict(enabled=1, members_can_create_tickets=0, members_can_edit_tickets=0, members_can_delete_tickets=0)
 
 
-@pytest.fixture(scope="module")
-def users():
-	users = {"member": make_member(), "admin": make_admin(), "owner": make_owner(), "outsider": make_outsider()}
-	frappe.db.commit()
-	return users
 
 
-@pytest.fixture(scope="module")
-def clients(live_site, users):
-	return {role: live_site.session(email, PASSWORD) for role, email in users.items()}
 
 
 @pytest.fixture

@@ -6,21 +6,13 @@ import uuid
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_admin, make_member, make_owner, make_sla_policy, make_ticket, settings
+from tests.factories import make_sla_policy, make_ticket, settings
 
 SWITCHES_ON = dict(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1)
 
 
-@pytest.fixture(scope="module")
-def users():
-	users = {"member": make_member(), "admin": make_admin(), "owner": make_owner()}
-	frappe.db.commit()
-	return users
 
 
-@pytest.fixture(scope="module")
-def clients(live_site, users):
-	return {role: live_site.session(email, PASSWORD) for role, email in users.items()}
 
 
 @pytest.fixture

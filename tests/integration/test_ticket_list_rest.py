@@ -6,23 +6,13 @@ import uuid
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_admin, make_chat, make_member, make_outsider, make_ticket, settings
+from tests.factories import make_chat, make_ticket, settings
 from tg_tickets.tickets.fields import PRIORITIES, STATUSES
 from tg_tickets.tickets.search import PAGE
 
 
-@pytest.fixture(scope="module")
-def member(live_site):
-	email = make_member()
-	frappe.db.commit()
-	return live_site.session(email, PASSWORD)
 
 
-@pytest.fixture(scope="module")
-def outsider(live_site):
-	email = make_outsider()
-	frappe.db.commit()
-	return live_site.session(email, PASSWORD)
 
 
 @pytest.fixture(scope="module")
