@@ -89,6 +89,28 @@ def test_text_search_of_a_common_word_walks_the_newest_rows_and_matches_whole_wo
 	assert count.json()["message"] == len(made)
 
 
+def test_words_that_rarely_meet_are_found_together_by_both_plans(member):
+	from tg_tickets.tickets import search
+
+	common, rare = "often" + uuid.uuid4().hex[:6], "seldom" + uuid.uuid4().hex[:6]
+	with settings(enabled=1):
+		both = make_ticket(f"{rare} and {common}")
+		make_ticket(f"{rare} alone")
+		for i in range(PAGE + 5):
+			make_ticket(f"{common} issue {i}")
+		frappe.db.commit()
+		found = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", f"{common} {rare}"]])]
+		count = member.call("frappe.desk.reportview.get_count", doctype="Ticket", filters=[["Ticket", "_search", "like", f"{common} {rare}"]])
+		# The planner may walk or look the rarer word up; either way of answering finds the same ticket.
+		walked = [r[0] for r in frappe.db.sql(f"select name from `tabTicket` where {search.regexp_condition([common, rare])}")]
+		looked_up = [r[0] for r in frappe.db.sql(
+			f"select name from `tabTicket` where {search.fulltext_condition([rare])} and {search.regexp_condition([common])}"
+		)]
+	assert found == [both.name]
+	assert count.json()["message"] == 1
+	assert walked == looked_up == [both.name]
+
+
 def test_search_combines_with_filters_and_honours_permissions(member, outsider):
 	word = "perm" + uuid.uuid4().hex[:8]
 	with settings(enabled=1):

@@ -1,26 +1,54 @@
-"""The search planner's cost model: walk the newest rows for dense words, FULLTEXT for sparse ones."""
+"""The search planner's cost model: walk the newest rows when the words together are dense enough to fill a
+page soon; otherwise look up the rarest word in the FULLTEXT index and test the other words on its matches."""
 
-from tg_tickets.tickets.search import PAGE, PROBE_ROWS, split_words, walk_is_cheaper, words_of
+from tg_tickets.tickets.search import PAGE, PROBE_ROWS, Plan, Probe, choose_plan, split_words, words_of
+
+MILLION = 1_000_000
+
+
+def probe(together: int, **per_word: int) -> Probe:
+	return Probe(rows=PROBE_ROWS, together=together, per_word=per_word)
 
 
 def test_a_page_found_within_the_probe_means_walking():
-	assert walk_is_cheaper(PAGE, 1_000_000)
+	assert choose_plan(["printer"], probe(PAGE, printer=PAGE), MILLION) == Plan(walk=True)
 
 
 def test_no_match_in_the_probe_means_fulltext():
-	assert not walk_is_cheaper(0, 1_000_000)
+	assert choose_plan(["zebracorn"], probe(0, zebracorn=0), MILLION) == Plan(walk=False, fulltext_word="zebracorn")
 
 
 def test_a_word_in_half_a_percent_of_a_million_tickets_is_walked():
-	assert walk_is_cheaper(int(PROBE_ROWS * 0.005), 1_000_000)
+	n = int(PROBE_ROWS * 0.005)
+	assert choose_plan(["walrus"], probe(n, walrus=n), MILLION).walk
 
 
 def test_a_word_in_a_tenth_of_a_percent_is_looked_up_in_the_fulltext_index():
-	assert not walk_is_cheaper(int(PROBE_ROWS * 0.001), 1_000_000)
+	n = int(PROBE_ROWS * 0.001)
+	assert choose_plan(["otter"], probe(n, otter=n), MILLION) == Plan(walk=False, fulltext_word="otter")
 
 
 def test_on_a_small_table_fulltext_wins_sooner():
-	assert not walk_is_cheaper(int(PROBE_ROWS * 0.005), 20_000)
+	n = int(PROBE_ROWS * 0.005)
+	assert not choose_plan(["walrus"], probe(n, walrus=n), 20_000).walk
+
+
+def test_common_words_that_rarely_meet_use_fulltext_on_the_rarer_word():
+	# "printer" in 20 %, "badger" in 0.25 %, never together: walking would read the whole table.
+	plan = choose_plan(["printer", "badger"], probe(0, printer=400, badger=5), MILLION)
+	assert plan == Plan(walk=False, fulltext_word="badger")
+
+
+def test_common_words_that_often_meet_are_walked():
+	assert choose_plan(["printer", "heron"], probe(PAGE, printer=400, heron=40), MILLION).walk
+
+
+def test_without_an_indexed_word_only_walking_is_possible():
+	assert choose_plan([], probe(0), MILLION).walk
+
+
+def test_an_empty_table_is_walked():
+	assert choose_plan(["x"], Probe(rows=0, together=0, per_word={}), 0).walk
 
 
 def test_words_are_split_into_indexed_and_regexp_only():

@@ -2,15 +2,18 @@
 
 Both ways of matching mean the same thing: every word of the query starts a word of the title or the
 description (case-insensitive). Which way runs depends on how common the words are:
-- the FULLTEXT index (`MATCH ... AGAINST`, boolean mode) costs ~20 µs per matching ticket: ideal for rare
-  words, hopeless for a word in 20 % of a million tickets (seconds);
-- walking the newest-first index and testing each row (LIKE, then a word-boundary REGEXP) costs ~8 µs per
-  row and stops once the page is full: ideal for common words, hopeless for rare ones.
-A bounded probe over the newest rows (MariaDB's `LIMIT ... ROWS EXAMINED`) estimates the density and the
-cheaper plan is chosen; the choice is cached briefly per query.
+- the FULLTEXT index (`MATCH ... AGAINST`, boolean mode) costs a few µs per ticket holding the word it looks
+  up: ideal for rare words, hopeless for a word in 20 % of a million tickets (over a second);
+- walking the newest-first index and testing each row (LIKE, then a word-boundary REGEXP) costs a few µs per
+  row and stops once the page is full: ideal for common words, hopeless for rare ones — and for common
+  words that rarely occur together ("printer badger").
+One pass over the newest rows counts each word's matches and their joint matches; the cost model then picks
+walking, or FULLTEXT on the rarest word with the other words tested on its matches. Probes are cached
+briefly per set of words.
 """
 
 import re
+from dataclasses import dataclass
 
 import frappe
 
@@ -23,8 +26,10 @@ INNODB_STOPWORDS = set(
 )
 PROBE_ROWS = 2000  # newest rows the density probe may read
 PAGE = 20
-WALK_COST_PER_ROW = 8  # µs, measured at 1M tickets (benchmarks/ticket_list.py)
-FULLTEXT_COST_PER_MATCH = 20  # µs, likewise
+# Measured at 1M tickets on the dev machine (benchmarks/ticket_list.py): reading one row of the newest-first
+# walk and testing it costs ~5 µs; FULLTEXT costs ~6 µs per matching ticket of the word it looks up.
+WALK_COST_PER_ROW = 5
+FULLTEXT_COST_PER_MATCH = 6
 DENSITY_CACHE_SECONDS = 300
 
 
@@ -81,45 +86,76 @@ def table_rows() -> int:
 	return int(rows)
 
 
-def walk_is_cheaper(matches_in_probe: int, total_rows: int) -> bool:
-	"""Cost model: walking needs PAGE/density rows, FULLTEXT visits density·total matches."""
-	if matches_in_probe >= PAGE:
-		return True  # the probe itself already filled a page within PROBE_ROWS rows
-	if matches_in_probe == 0:
-		return False
-	density = matches_in_probe / PROBE_ROWS
-	return (PAGE / density) * WALK_COST_PER_ROW < density * total_rows * FULLTEXT_COST_PER_MATCH
+@dataclass(frozen=True)
+class Probe:
+	"""Matches among the newest `rows` tickets: of all the words together and of each word alone."""
+
+	rows: int
+	together: int
+	per_word: dict[str, int]
 
 
-def is_common(words: list[str]) -> bool:
-	"""Whether walking the newest rows beats the FULLTEXT index for these words (cached briefly)."""
-	key = "tg_tickets:search_density:" + " ".join(words)
+@dataclass(frozen=True)
+class Plan:
+	walk: bool
+	fulltext_word: str | None = None  # the word looked up in the FULLTEXT index when not walking
+
+
+def choose_plan(indexed: list[str], probe: Probe, total_rows: int) -> Plan:
+	"""The cheaper of walking the newest rows and looking up the rarest indexed word in FULLTEXT.
+
+	Walking reads PAGE / density(all words together) rows; FULLTEXT visits every ticket holding its word,
+	so it looks up only the rarest word and tests the others on those tickets. A count of 0 in the probe
+	is taken as half a match: the density is below 1/rows, not zero."""
+	if not indexed:
+		return Plan(walk=True)
+	if probe.together >= PAGE or probe.rows == 0:
+		return Plan(walk=True)  # the probe itself filled a page (or the table is empty)
+	rows = max(probe.rows, 1)
+	rarest = min(indexed, key=lambda word: probe.per_word.get(word, 0))
+	together = max(probe.together, 0.5) / rows
+	alone = max(probe.per_word.get(rarest, 0), 0.5) / rows
+	walk_cost = min(PAGE / together, total_rows) * WALK_COST_PER_ROW
+	fulltext_cost = alone * total_rows * FULLTEXT_COST_PER_MATCH
+	return Plan(walk=True) if walk_cost < fulltext_cost else Plan(walk=False, fulltext_word=rarest)
+
+
+def probe_newest(words: list[str]) -> Probe:
+	"""One pass over the newest rows counts each word's matches and their joint matches (LIKE: a cheap
+	superset of the word match, good enough for an estimate); cached briefly per set of words."""
+	key = "tg_tickets:search_probe:" + " ".join(sorted(set(words)))
 	cached = frappe.cache.get_value(key)
-	if cached is not None:
-		return bool(int(cached))
-	# LIKE on the longest (likely rarest) word estimates density well enough, cheaply.
-	probe_word = max(words, key=len)
-	found = frappe.db.sql(
-		f"""select 1 from `tabTicket` force index (creation_idx) where {like_condition(probe_word)}
-		order by creation desc limit {PAGE} rows examined {PROBE_ROWS}"""
+	if cached:
+		return Probe(cached["rows"], cached["together"], cached["per_word"])
+	each = [like_condition(word) for word in words]
+	counts = frappe.db.sql(
+		f"""select count(*), coalesce(sum({" and ".join(each)}), 0), {", ".join(f"coalesce(sum({c}), 0)" for c in each)}
+		from (select title, description from `tabTicket` force index (creation_idx)
+			order by creation desc limit {PROBE_ROWS}) as `tabTicket`"""
+	)[0]
+	probe = Probe(int(counts[0]), int(counts[1]), {word: int(n) for word, n in zip(words, counts[2:])})
+	frappe.cache.set_value(
+		key, {"rows": probe.rows, "together": probe.together, "per_word": probe.per_word},
+		expires_in_sec=DENSITY_CACHE_SECONDS,
 	)
-	common = walk_is_cheaper(len(found), table_rows())
-	frappe.cache.set_value(key, int(common), expires_in_sec=DENSITY_CACHE_SECONDS)
-	return common
+	return probe
 
 
 def search_condition(text: str, for_count: bool = False) -> str | None:
 	"""A SQL condition on `tabTicket` for the search text, or None when it has no words."""
-	words = words_of(text)
+	words = list(dict.fromkeys(words_of(text)))
 	if not words:
 		return None
 	indexed, unindexed = split_words(words)
 	if not indexed:
 		return regexp_condition(words)
-	# An unbounded count visits every match anyway, and FULLTEXT does that fastest.
-	if not for_count and is_common(words):
+	if for_count:
+		# An unbounded count visits every match anyway; FULLTEXT intersects all indexed words fastest.
+		condition = fulltext_condition(indexed)
+		return condition + (" and " + regexp_condition(unindexed) if unindexed else "")
+	plan = choose_plan(indexed, probe_newest(words), table_rows())
+	if plan.walk:
 		return regexp_condition(words)
-	condition = fulltext_condition(indexed)
-	if unindexed:
-		condition += " and " + regexp_condition(unindexed)
-	return condition
+	others = [word for word in words if word != plan.fulltext_word]
+	condition = fulltext_condition([plan.fulltext_word])
+	return condition + (" and " + regexp_condition(others) if others else "")
