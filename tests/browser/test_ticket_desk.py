@@ -93,6 +93,36 @@ def test_member_without_create_and_edit_rights_sees_no_such_controls(browser, li
 		page.context.close()
 
 
+def test_first_load_takes_list_view_settings_from_boot_and_honours_them(browser, live_site, users, tag):
+	"""One round trip less before the rows: the settings come with boot, and still apply (no count shown)."""
+	committed(make_ticket(f"{tag} settings from boot"))
+	if not frappe.db.exists("List View Settings", "Ticket"):
+		frappe.get_doc({"doctype": "List View Settings", "name": "Ticket"}).insert(ignore_permissions=True)
+	frappe.db.set_value("List View Settings", "Ticket", "disable_count", 1)
+	frappe.db.commit()
+	frappe.clear_document_cache("List View Settings", "Ticket")
+	try:
+		page = login(browser, live_site, users["member"])
+		calls = []
+		page.on("request", lambda request: calls.append(request.url))
+		open_table(page)
+		search(page, tag, 1)
+		assert not [url for url in calls if "get_list_settings" in url]
+		assert not [url for url in calls if "reportview.get_count" in url]
+		# Changed settings apply from the next page load on, as with Frappe's own request per list view.
+		frappe.db.set_value("List View Settings", "Ticket", "disable_count", 0)
+		frappe.db.commit()
+		frappe.clear_document_cache("List View Settings", "Ticket")
+		with page.expect_request(lambda request: "reportview.get_count" in request.url):
+			page.reload()
+		assert not [url for url in calls if "get_list_settings" in url]
+		page.context.close()
+	finally:
+		frappe.db.set_value("List View Settings", "Ticket", "disable_count", 0)
+		frappe.db.commit()
+		frappe.clear_document_cache("List View Settings", "Ticket")
+
+
 # --- creating tickets ------------------------------------------------------------------------------
 
 
