@@ -33,6 +33,27 @@ def region_field(tickets_on):
 	yield "region"
 
 
+@pytest.fixture(scope="module")
+def topics_field(tickets_on):
+	"""A workspace's own multiselect on Ticket: a Table MultiSelect over a custom child doctype of categories."""
+	if not frappe.db.exists("DocType", "Ticket Topic Row"):
+		frappe.get_doc({"doctype": "DocType", "name": "Ticket Topic Row", "module": "TG Tickets", "custom": 1,
+			"istable": 1, "editable_grid": 1,
+			"fields": [{"fieldname": "category", "fieldtype": "Link", "options": "Ticket Category", "label": "Category",
+				"in_list_view": 1, "reqd": 1}]}).insert(ignore_permissions=True)
+	for name in ("Billing", "Delivery"):
+		if not frappe.db.exists("Ticket Category", name):
+			frappe.get_doc({"doctype": "Ticket Category", "category_name": name}).insert(ignore_permissions=True)
+	if not frappe.db.exists("Custom Field", {"dt": "Ticket", "fieldname": "topics"}):
+		frappe.get_doc(
+			{"doctype": "Custom Field", "dt": "Ticket", "fieldname": "topics", "label": "Topics",
+			 "fieldtype": "Table MultiSelect", "options": "Ticket Topic Row", "insert_after": "date"}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	frappe.clear_cache(doctype="Ticket")
+	yield "topics"
+
+
 def committed(*tickets):
 	frappe.db.commit()
 	return tickets
@@ -344,6 +365,31 @@ def test_filter_by_custom_select_field_facet(browser, live_site, users, region_f
 	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(2)
 	expect(page.locator(".tg-ticket-table .list-row .tg-cell-region")).to_have_text(["EU", "EU"])
 	expect(page.locator(f".tg-ticket-table .list-row[data-name='{tickets[1].name}']")).to_have_count(0)
+	page.context.close()
+
+
+def test_filter_by_custom_multiselect_field_facet(browser, live_site, users, topics_field, tag):
+	both = make_ticket(f"{tag} both", topics=[{"category": "Billing"}, {"category": "Delivery"}])
+	billing = make_ticket(f"{tag} billing", topics=[{"category": "Billing"}])
+	make_ticket(f"{tag} delivery", topics=[{"category": "Delivery"}])
+	make_ticket(f"{tag} none")
+	frappe.db.commit()
+	page = login(browser, live_site, users["member"])
+	open_table(page)
+	search(page, tag, 4)
+	menu = open_facet(page, "topics")
+	expect(menu.locator(".tg-facet-value[data-value='Billing'] .tg-facet-count")).to_have_text("2")
+	expect(menu.locator(".tg-facet-value[data-value='Delivery'] .tg-facet-count")).to_have_text("2")
+	menu.locator(".tg-facet-value[data-value='Billing']").click()
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(2)
+	names = page.locator(".tg-ticket-table .list-row[data-name]").evaluate_all("rows => rows.map(r => r.dataset.name)")
+	assert set(names) == {both.name, billing.name}
+	expect(page.locator(".tg-facet[data-facet='topics'] > button")).to_contain_text("Billing")
+	assert [f[:4] for f in page.evaluate("() => cur_list.filter_area.get()")] == [["Ticket Topic Row", "category", "=", "Billing"]]
+	# Clearing the facet brings every ticket of the search back.
+	page.click(".tg-facet[data-facet='topics'] .tg-facet-clear")
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(4)
+	assert page.errors == []
 	page.context.close()
 
 

@@ -1,6 +1,7 @@
 """The desk's list query (frappe.desk.reportview.get) as a Tickets Member over REST: natural order,
 text search, linked-chat and custom-field filters, all under the permission rules."""
 
+import json
 import uuid
 
 import frappe
@@ -192,4 +193,8 @@ def test_custom_multiselect_field_filters(member, custom_fields):
 		make_ticket(f"phone {run}", custom_also_about=[{"category": "Phone"}])
 		frappe.db.commit()
 		found = rows(member, filters=[["Ticket", "title", "like", f"%{run}"], [MULTISELECT_ROW, "category", "=", "Telegram"]])
+		# The facet counts of a multiselect: tickets per value, through the child table.
+		counts = member.call("frappe.desk.listview.get_group_by_count", doctype="Ticket",
+			current_filters=json.dumps([["Ticket", "title", "like", f"%{run}"]]), field="custom_also_about").json()["message"]
 	assert [r["name"] for r in found] == [both.name]
+	assert {c["name"]: c["count"] for c in counts} == {"Phone": 2, "Telegram": 1}

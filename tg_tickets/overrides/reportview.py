@@ -113,25 +113,16 @@ def get_count() -> int:
 def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[dict]:
 	if doctype != "Ticket":
 		return frappe_listview.get_group_by_count(doctype, current_filters, field)
-	if field not in ("assigned_to", "chats") and not frappe.get_meta(doctype).has_field(field):
+	if field != "assigned_to" and not frappe.get_meta(doctype).has_field(field):
 		frappe.throw(frappe._("Field {0} does not belong to Ticket").format(field))
 	filters, text = _pop_search(frappe.parse_json(current_filters))
 	filters = _as_list(doctype, filters)
 	condition = search_condition(str(text).strip("% "), for_count=True) if text else None
 	if condition:
 		filters.append(condition)
-	if field == "chats":
-		# The linked-chats facet: tickets per chat through the child table.
-		rows = frappe.get_list(
-			"Ticket", filters=filters,
-			fields=["`tabTicket Chat`.`chat` as name", "count(distinct `tabTicket`.`name`) as count"],
-			group_by="`tabTicket Chat`.`chat`", order_by="count desc", limit=50,
-		)
-		rows = [r for r in rows if r.name]
-		titles = dict(frappe.get_all("Linked Chat", {"name": ("in", [r.name for r in rows])}, ["name", "title"], as_list=True)) if rows else {}
-		for r in rows:
-			r.title = titles.get(r.name) or r.name
-		return rows
+	multiselect = multiselect_link(field)
+	if multiselect:
+		return multiselect_counts(filters, *multiselect)
 	if field == "assigned_to":
 		# Our assignee is a field, not Frappe's ToDo-based assignment.
 		rows = frappe.get_list(
@@ -147,3 +138,30 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 		"Ticket", filters=filters, fields=[f"`{field}` as name", "count(*) as count"],
 		group_by=field, order_by="count desc", limit=50,
 	)
+
+
+def multiselect_link(field: str) -> tuple[str, str, str] | None:
+	"""(child doctype, link field, linked doctype) of a Table MultiSelect field of Ticket (the linked chats
+	or a workspace's own multiselect), or None for any other field."""
+	df = frappe.get_meta("Ticket").get_field(field)
+	if not df or df.fieldtype != "Table MultiSelect":
+		return None
+	link = next((f for f in frappe.get_meta(df.options).fields if f.fieldtype == "Link"), None)
+	return (df.options, link.fieldname, link.options) if link else None
+
+
+def multiselect_counts(filters: list, child: str, link_field: str, linked_doctype: str) -> list[dict]:
+	"""Tickets per linked value, through the child table (a ticket counts once per value)."""
+	rows = frappe.get_list(
+		"Ticket", filters=filters,
+		fields=[f"`tab{child}`.`{link_field}` as name", "count(distinct `tabTicket`.`name`) as count"],
+		group_by=f"`tab{child}`.`{link_field}`", order_by="count desc", limit=50,
+	)
+	rows = [r for r in rows if r.name]
+	title_field = frappe.get_meta(linked_doctype).title_field
+	titles = {}
+	if rows and title_field and title_field != "name":
+		titles = dict(frappe.get_all(linked_doctype, {"name": ("in", [r.name for r in rows])}, ["name", title_field], as_list=True))
+	for r in rows:
+		r.title = titles.get(r.name) or r.name
+	return rows

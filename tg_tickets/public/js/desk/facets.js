@@ -1,5 +1,5 @@
 // Faceted filters above the ticket table: status, priority, assignee, SLA state, linked chats and every
-// custom select/check field, each with counts for the current filters (get_group_by_count, ticket-aware).
+// custom select/check/multiselect field, each with counts for the current filters (get_group_by_count, ticket-aware).
 import { badges } from "./format";
 
 const esc = badges.esc;
@@ -13,10 +13,22 @@ function facet_fields() {
 		{ fieldname: "assigned_to", label: __("Assignee") },
 	].filter((f) => has(f.fieldname));
 	if (has("sla_state")) facets.push({ fieldname: "sla_state", label: __("SLA") });
-	facets.push({ fieldname: "chats", label: __("Linked Chats"), filter_doctype: "Ticket Chat", filter_field: "chat" });
 	meta.fields
-		.filter((df) => df.is_custom_field && ["Select", "Check"].includes(df.fieldtype) && !df.hidden)
-		.forEach((df) => facets.push({ fieldname: df.fieldname, label: __(df.label), fieldtype: df.fieldtype }));
+		.filter((df) => df.fieldname === "chats" || (df.is_custom_field && !df.hidden))
+		.forEach((df) => {
+			if (["Select", "Check"].includes(df.fieldtype)) {
+				facets.push({ fieldname: df.fieldname, label: __(df.label), fieldtype: df.fieldtype });
+			} else if (df.fieldtype === "Table MultiSelect") {
+				// A multiselect (the linked chats or a workspace's own): filtered through its child table's link.
+				const link = (frappe.get_meta(df.options)?.fields || []).find((f) => f.fieldtype === "Link");
+				if (link) {
+					facets.push({
+						fieldname: df.fieldname, label: __(df.label), fieldtype: df.fieldtype,
+						filter_doctype: df.options, filter_field: link.fieldname,
+					});
+				}
+			}
+		});
 	return facets;
 }
 
@@ -121,14 +133,28 @@ export class FacetBar {
 		const field = this.filter_field(facet);
 		const doctype = facet.filter_doctype || "Ticket";
 		const filter_area = this.listview.filter_area;
-		const existing = filter_area.get().filter((f) => f[0] === doctype && f[1] === field);
-		return filter_area
-			.remove(field)
+		return this.remove_filter(doctype, field)
 			.then(() => {
 				if (deselect || value === null) return;
-				if (value === "" && facet.fieldtype !== "Check") return filter_area.add([[doctype, field, "is", "not set"]]);
-				return filter_area.add([[doctype, field, "=", value]]);
+				const filter = value === "" && facet.fieldtype !== "Check" ? [doctype, field, "is", "not set"] : [doctype, field, "=", value];
+				if (doctype === "Ticket") return filter_area.add([filter]);
+				// filter_area.add would take a child field named like a standard Ticket filter ("category")
+				// for that Ticket field: child-table filters go straight to the filter list.
+				return filter_area.filter_list.add_filters([filter]).then(() => this.listview.refresh());
 			})
 			.then(() => this.render());
+	}
+
+	// Frappe's filter_area.remove(fieldname) ignores the doctype, likewise: a multiselect's child field named
+	// like a Ticket field (both "category") would take the other filter with it.
+	remove_filter(doctype, field) {
+		const filter_list = this.listview.filter_area.filter_list;
+		const standard = this.listview.page.fields_dict[field];
+		if (doctype === "Ticket" && standard) standard.set_value("");
+		filter_list.filters
+			.filter((f) => f.field && f.field.df.fieldname === field && f.get_value()[0] === doctype)
+			.forEach((f) => f.remove());
+		filter_list.apply();
+		return Promise.resolve();
 	}
 }
