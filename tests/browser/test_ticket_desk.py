@@ -183,6 +183,51 @@ def test_create_ticket_from_table_with_staged_comment_and_linked_chat(member_pag
 	)
 
 
+def attach_in_dialog(page, dialog, fieldname, path):
+	"""Frappe's Attach control: its uploader dialog takes the file, Upload sends it (unattached until saved)."""
+	dialog.locator(f".frappe-control[data-fieldname='{fieldname}'] .btn-attach").click()
+	uploader = page.locator(".modal.show", has=page.locator(".file-upload-area"))
+	uploader.locator("input[type='file']").set_input_files(str(path))
+	uploader.locator(".btn-modal-primary").click()
+	expect(dialog.locator(f".frappe-control[data-fieldname='{fieldname}'] .attached-file-link")).to_contain_text(path.name)
+
+
+def test_new_ticket_carries_its_files_and_a_too_big_one_changes_nothing(member_page, tag, tmp_path):
+	small = [tmp_path / f"{tag}-{i}.txt" for i in range(2)]
+	for i, path in enumerate(small):
+		path.write_text(f"log {i} of {tag}\n" * 50)
+	big = tmp_path / f"{tag}-big.bin"
+	# Unique content: Frappe hands back an earlier upload with the same content under its old name.
+	big.write_bytes(tag.encode() + b"x" * (5 * 1024 * 1024 + 1 - len(tag)))
+	page = open_table(member_page)
+
+	page.click(".page-actions .primary-action")
+	dialog = page.locator(".modal.show.tg-new-ticket")
+	dialog.locator("input[data-fieldname='title']").fill(f"{tag} with logs")
+	attach_in_dialog(page, dialog, "file_1", big)
+	dialog.locator(".btn-modal-primary").click()
+	# The server's message; the form stays open with what was typed, and nothing was stored.
+	error_dialog = page.locator(".modal.show:has(.msgprint)")
+	expect(error_dialog.locator(".msgprint")).to_contain_text("5 MB")
+	frappe.db.rollback()
+	assert not frappe.db.exists("Ticket", {"title": f"{tag} with logs"})
+	error_dialog.locator(".btn-modal-close").click()
+	expect(error_dialog).to_have_count(0)
+	expect(dialog.locator("input[data-fieldname='title']")).to_have_value(f"{tag} with logs")
+
+	dialog.locator(".frappe-control[data-fieldname='file_1'] [data-action='clear_attachment']").click()
+	for fieldname, path in zip(["file_1", "file_2"], small):
+		attach_in_dialog(page, dialog, fieldname, path)
+	dialog.locator(".btn-modal-primary").click()
+	created = page.locator(".tg-ticket-table .list-row", has_text=f"{tag} with logs")
+	expect(created.locator(".tg-cell-file_count")).to_have_text("2")
+	frappe.db.rollback()
+	name = frappe.db.get_value("Ticket", {"title": f"{tag} with logs"})
+	attached = frappe.get_all("File", {"attached_to_doctype": "Ticket", "attached_to_name": name}, pluck="file_name")
+	assert sorted(attached) == sorted(p.name for p in small)
+	assert frappe.db.get_value("Ticket", name, "file_count") == 2
+
+
 def test_create_ticket_from_a_chat_page_is_pre_linked_to_that_chat(member_page, tag):
 	chat = make_chat(f"Carol {tag}", username=f"carol_{tag}")
 	frappe.db.commit()
