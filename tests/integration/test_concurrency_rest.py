@@ -11,6 +11,7 @@ from tg_tickets.tickets import codes
 
 @pytest.fixture(scope="module")
 def member_clients(live_site):
+	"""Eight sessions of one member: eight requests in flight at once, not the shared single session."""
 	email = make_member()
 	frappe.db.commit()
 	return [live_site.session(email, PASSWORD) for _ in range(8)]

@@ -5,14 +5,7 @@ import os
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_member, make_ticket, settings
-
-
-@pytest.fixture(scope="module")
-def member(live_site):
-	email = make_member()
-	frappe.db.commit()
-	return live_site.session(email, PASSWORD)
+from tests.factories import make_ticket, settings
 
 
 def upload(client, ticket, name, size):
