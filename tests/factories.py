@@ -104,6 +104,20 @@ def site_config(key, value):
 			frappe.local.conf[key] = previous
 
 
+def make_category_rows_doctype(name: str, categories=()) -> str:
+	"""A custom child doctype whose rows link Ticket Categories: what an admin builds for a multiselect
+	(Table MultiSelect) field on Ticket. Creates the categories too."""
+	if not frappe.db.exists("DocType", name):
+		frappe.get_doc({"doctype": "DocType", "name": name, "module": "TG Tickets", "custom": 1,
+			"istable": 1, "editable_grid": 1,
+			"fields": [{"fieldname": "category", "fieldtype": "Link", "options": "Ticket Category", "label": "Category",
+				"in_list_view": 1, "reqd": 1}]}).insert(ignore_permissions=True)
+	for category in categories:
+		if not frappe.db.exists("Ticket Category", category):
+			frappe.get_doc({"doctype": "Ticket Category", "category_name": category}).insert(ignore_permissions=True)
+	return name
+
+
 # --- Telegram sync ----------------------------------------------------------------------------------------
 
 

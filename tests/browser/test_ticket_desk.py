@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login, open_table, screenshot
-from tests.factories import make_chat, make_ticket, settings
+from tests.factories import make_category_rows_doctype, make_chat, make_ticket, settings
 
 pytestmark = pytest.mark.browser
 
@@ -36,14 +36,7 @@ def region_field(tickets_on):
 @pytest.fixture(scope="module")
 def topics_field(tickets_on):
 	"""A workspace's own multiselect on Ticket: a Table MultiSelect over a custom child doctype of categories."""
-	if not frappe.db.exists("DocType", "Ticket Topic Row"):
-		frappe.get_doc({"doctype": "DocType", "name": "Ticket Topic Row", "module": "TG Tickets", "custom": 1,
-			"istable": 1, "editable_grid": 1,
-			"fields": [{"fieldname": "category", "fieldtype": "Link", "options": "Ticket Category", "label": "Category",
-				"in_list_view": 1, "reqd": 1}]}).insert(ignore_permissions=True)
-	for name in ("Billing", "Delivery"):
-		if not frappe.db.exists("Ticket Category", name):
-			frappe.get_doc({"doctype": "Ticket Category", "category_name": name}).insert(ignore_permissions=True)
+	make_category_rows_doctype("Ticket Topic Row", ["Billing", "Delivery"])
 	if not frappe.db.exists("Custom Field", {"dt": "Ticket", "fieldname": "topics"}):
 		frappe.get_doc(
 			{"doctype": "Custom Field", "dt": "Ticket", "fieldname": "topics", "label": "Topics",

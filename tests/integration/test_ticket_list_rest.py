@@ -7,7 +7,7 @@ import uuid
 import frappe
 import pytest
 
-from tests.factories import make_chat, make_ticket, settings
+from tests.factories import make_category_rows_doctype, make_chat, make_ticket, settings
 from tg_tickets.tickets.fields import PRIORITIES, STATUSES
 from tg_tickets.tickets.search import PAGE
 
@@ -144,14 +144,7 @@ def custom_fields():
 	"""Select, multiselect-ish (Table MultiSelect is covered by chats) and checkbox fields added as an admin would."""
 	# A multiselect in Frappe v15 is a Table MultiSelect over a child doctype, which an admin creates
 	# as a custom doctype: here rows linking Ticket Categories ("also about").
-	if not frappe.db.exists("DocType", MULTISELECT_ROW):
-		frappe.get_doc({"doctype": "DocType", "name": MULTISELECT_ROW, "module": "TG Tickets", "custom": 1,
-			"istable": 1, "editable_grid": 1,
-			"fields": [{"fieldname": "category", "fieldtype": "Link", "options": "Ticket Category", "label": "Category",
-				"in_list_view": 1, "reqd": 1}]}).insert(ignore_permissions=True)
-	for name in ("Phone", "Telegram"):
-		if not frappe.db.exists("Ticket Category", name):
-			frappe.get_doc({"doctype": "Ticket Category", "category_name": name}).insert(ignore_permissions=True)
+	make_category_rows_doctype(MULTISELECT_ROW, ["Phone", "Telegram"])
 	created = []
 	for fieldname, fieldtype, options in (
 		("custom_region", "Select", "EU\nUS\nAPAC"),
