@@ -14,9 +14,11 @@ def after_install():
 
 def after_migrate():
 	from tg_tickets.extends.customization import ensure_permissions
+	from tg_tickets.tickets.search import ensure_search_table
 
 	ensure_roles()
 	ensure_permissions()
+	ensure_search_table()
 
 
 def ensure_roles():
@@ -28,10 +30,13 @@ def ensure_roles():
 
 
 def before_uninstall():
-	"""Roles and custom permissions are not doctype records of this app, so uninstall removes them."""
+	"""Roles, custom permissions and the search table are not doctype records of this app, so uninstall
+	removes them."""
 	from tg_tickets.extends.customization import remove_permissions
+	from tg_tickets.tickets.search import drop_search_table
 
 	remove_permissions()
+	drop_search_table()
 	for role_name in ROLES:
 		frappe.db.delete("Has Role", {"role": role_name})
 		if frappe.db.exists("Role", role_name):
