@@ -1,16 +1,67 @@
 // Broadcast follow-up on the Telegram Message list: show recent incoming messages from the chats of a tagged
 // segment, then open tickets one by one for the selected messages, each pre-linked to its chat.
-// The doctype comes from the Telegram integration; this only uses its chat, direction, date and text fields.
+// Flagged messages (posted outside any ticket) are marked and can be moved to a ticket or made into one.
+
+const DELIVERY_COLOURS = { Queued: "orange", Sent: "green", Failed: "red" };
 
 frappe.listview_settings["Telegram Message"] = Object.assign(frappe.listview_settings["Telegram Message"] || {}, {
-	add_fields: ["chat", "text", "direction"],
+	add_fields: ["chat", "text", "direction", "flagged", "is_deleted", "status", "ticket"],
+	get_indicator(doc) {
+		if (doc.flagged) return [__("Flagged: needs a ticket"), "red", "flagged,=,1"];
+		if (doc.is_deleted) return [__("Deleted"), "gray", "is_deleted,=,1"];
+		if (doc.direction === "Outgoing" && doc.status) {
+			return [__(doc.status), DELIVERY_COLOURS[doc.status] || "gray", `status,=,${doc.status}`];
+		}
+		return [__(doc.direction || "Incoming"), "blue", `direction,=,${doc.direction || "Incoming"}`];
+	},
 	onload(listview) {
 		listview.page.add_inner_button(__("Broadcast follow-up"), () => segment_dialog(listview));
-		if (tg_tickets.actions().create) {
+		const actions = tg_tickets.actions();
+		if (actions.create) {
 			listview.page.add_actions_menu_item(__("Open tickets one by one"), () => open_tickets(listview), false);
+		}
+		if (actions.write) {
+			listview.page.add_inner_button(__("Flagged messages"), () =>
+				listview.filter_area.clear(false).then(() => listview.filter_area.add([["Telegram Message", "flagged", "=", 1]]))
+			);
+			listview.page.add_actions_menu_item(__("Move to ticket"), () => move_selected(listview), false);
+			if (actions.create) {
+				listview.page.add_actions_menu_item(__("Create a ticket from each"), () => tickets_from_selected(listview), false);
+			}
 		}
 	},
 });
+
+function move_selected(listview) {
+	const names = listview.get_checked_items(true);
+	if (!names.length) return;
+	const dialog = new frappe.ui.Dialog({
+		title: __("Move {0} message(s) to a ticket", [names.length]),
+		fields: [{ fieldname: "ticket", fieldtype: "Link", options: "Ticket", label: __("Ticket"), reqd: 1 }],
+		primary_action_label: __("Move"),
+		primary_action: ({ ticket }) => {
+			dialog.hide();
+			run_in_order(names, (message) => tg_tickets.server.call("tg_tickets.api.telegram.move_message", { message, ticket }), listview);
+		},
+	});
+	dialog.show();
+}
+
+function tickets_from_selected(listview) {
+	const names = listview.get_checked_items(true);
+	run_in_order(names, (message) => tg_tickets.server.call("tg_tickets.api.telegram.create_ticket_from_message", { message }), listview);
+}
+
+// One call after the other; the first refusal stops the rest and shows the server's message.
+function run_in_order(names, call, listview) {
+	names
+		.reduce((done, name) => done.then(() => call(name)), Promise.resolve())
+		.then(
+			() => frappe.show_alert({ message: __("Done"), indicator: "green" }),
+			(error) => frappe.msgprint({ message: error.message, indicator: "red", title: __("Not done") })
+		)
+		.finally(() => listview.refresh());
+}
 
 function segment_dialog(listview) {
 	const dialog = new frappe.ui.Dialog({
