@@ -75,11 +75,12 @@ function segment_dialog(listview) {
 			frappe
 				.xcall("frappe.client.get_list", {
 					doctype: "Linked Chat",
+					fields: ["name"],
 					filters: [["_user_tags", "like", `%${tag}%`]],
-					pluck: "name",
 					limit_page_length: 1000,
 				})
-				.then((chats) => {
+				.then((rows) => {
+					const chats = rows.map((r) => r.name);
 					dialog.hide();
 					const since = frappe.datetime.add_days(frappe.datetime.now_datetime(), -days);
 					const meta = frappe.get_meta("Telegram Message");
