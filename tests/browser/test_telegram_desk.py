@@ -259,3 +259,42 @@ def test_broadcast_follow_up_opens_tickets_one_by_one_each_linked_to_its_chat(me
 		name = frappe.db.get_value("Ticket", {"title": f"{tag} follow-up {chat}"})
 		assert name and [r.chat for r in frappe.get_doc("Ticket", name).chats] == [chat]
 	assert page.errors == []
+
+
+def test_an_admin_finds_a_failed_inbox_update_and_retries_it(browser, live_site, users, tag, monkeypatch):
+	import time
+
+	from tests.browser.conftest import login
+	from tg_tickets.telegram import inbound
+
+	uid, chat, ticket = customer_ticket(tag, "inbox retry")
+	real_handle = inbound.handle
+
+	def broken(record, context=None):
+		raise RuntimeError("a bug, fixed by the next deploy")
+
+	monkeypatch.setattr(inbound, "handle", broken)
+	receive(tg.private_message(uid, f"{tag} lost for a while"))
+	monkeypatch.setattr(inbound, "handle", real_handle)
+	frappe.db.rollback()
+	name = frappe.db.get_value("Telegram Update", {"chat_id": str(uid)})
+	assert frappe.db.get_value("Telegram Update", name, "status") == "Failed"
+
+	page = login(browser, live_site, users["admin"])
+	page.goto(f"/app/telegram-update?chat_id={uid}")
+	page.get_by_role("button", name="Failed").click()
+	row = page.locator(".frappe-list .list-row-container .list-row", has=page.locator(f".list-row-checkbox[data-name='{name}']"))
+	expect(row.locator(".indicator-pill").first).to_contain_text("Failed")
+	screenshot(page, "telegram_inbox_failed")
+	row.locator(".list-row-checkbox").check()
+	page.locator(".actions-btn-group > button").click()
+	page.locator(".actions-btn-group .dropdown-menu a", has_text="Retry").click()
+	expect(page.locator(".desk-alert", has_text="1 update(s) queued again")).to_be_visible()
+	deadline = time.monotonic() + 30
+	while frappe.db.get_value("Telegram Update", name, "status") != "Processed":
+		assert time.monotonic() < deadline, "the re-queued update was never processed"
+		time.sleep(0.2)
+		frappe.db.rollback()
+	assert [m.text for m in fresh_messages(chat=chat, direction="Incoming")] == [f"{tag} lost for a while"]
+	assert page.errors == []
+	page.context.close()

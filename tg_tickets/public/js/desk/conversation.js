@@ -5,6 +5,7 @@
 // only reflects it and reloads on realtime events.
 import { badges } from "./format";
 import { server } from "./server";
+import { move_messages, move_to_ticket, tickets_from_messages } from "./message_actions";
 
 const esc = badges.esc;
 const STATUS_COLOURS = { Sending: "gray", Queued: "orange", Sent: "green", Failed: "red" };
@@ -289,47 +290,31 @@ export class Conversation {
 	}
 
 	move(message) {
-		const dialog = new frappe.ui.Dialog({
-			title: __("Move message to another ticket"),
-			fields: [
-				{
-					fieldname: "ticket",
-					fieldtype: "Link",
-					options: "Ticket",
-					label: __("Ticket"),
-					reqd: 1,
-					get_query: () => ({ filters: { name: ["!=", this.ticket] } }),
-				},
-			],
-			primary_action_label: __("Move"),
-			primary_action: ({ ticket }) => {
-				dialog.hide();
-				this.move_to(message, ticket);
-			},
-		});
-		dialog.$wrapper.addClass("tg-move-dialog");
-		dialog.show();
-	}
-
-	move_to(message, ticket) {
-		return server.call("tg_tickets.api.telegram.move_message", { message, ticket }).then(
-			() => {
-				frappe.show_alert({ message: __("Message moved to {0}", ["#" + ticket]), indicator: "green" });
-				this.on_error(null);
-				return this.reload();
-			},
-			(error) => this.on_error(error.message)
+		return move_messages([message], { exclude: this.ticket }).then(
+			() => this.after_action(),
+			(error) => this.after_action(error)
 		);
 	}
 
+	move_to(message, ticket) {
+		return move_to_ticket([message], ticket).then(
+			() => this.after_action(),
+			(error) => this.after_action(error)
+		);
+	}
+
+	after_action(error) {
+		this.on_error(error ? error.message : null);
+		return this.reload();
+	}
+
 	create_ticket(message) {
-		return server.call("tg_tickets.api.telegram.create_ticket_from_message", { message }).then(
-			(result) => {
-				frappe.show_alert({ message: __("Ticket {0} created from the message", ["#" + result.ticket]), indicator: "green" });
-				this.on_ticket_created && this.on_ticket_created(result.ticket);
-				return this.reload();
+		return tickets_from_messages([message]).then(
+			(tickets) => {
+				this.on_ticket_created && this.on_ticket_created(tickets[0]);
+				return this.after_action();
 			},
-			(error) => this.on_error(error.message)
+			(error) => this.after_action(error)
 		);
 	}
 }

@@ -1,6 +1,7 @@
 // Broadcast follow-up on the Telegram Message list: show recent incoming messages from the chats of a tagged
 // segment, then open tickets one by one for the selected messages, each pre-linked to its chat.
 // Flagged messages (posted outside any ticket) are marked and can be moved to a ticket or made into one.
+import { move_messages, tickets_from_messages } from "./message_actions";
 
 const DELIVERY_COLOURS = { Queued: "orange", Sent: "green", Failed: "red" };
 
@@ -34,32 +35,17 @@ frappe.listview_settings["Telegram Message"] = Object.assign(frappe.listview_set
 
 function move_selected(listview) {
 	const names = listview.get_checked_items(true);
-	if (!names.length) return;
-	const dialog = new frappe.ui.Dialog({
-		title: __("Move {0} message(s) to a ticket", [names.length]),
-		fields: [{ fieldname: "ticket", fieldtype: "Link", options: "Ticket", label: __("Ticket"), reqd: 1 }],
-		primary_action_label: __("Move"),
-		primary_action: ({ ticket }) => {
-			dialog.hide();
-			run_in_order(names, (message) => tg_tickets.server.call("tg_tickets.api.telegram.move_message", { message, ticket }), listview);
-		},
-	});
-	dialog.show();
+	if (names.length) after(move_messages(names), listview);
 }
 
 function tickets_from_selected(listview) {
 	const names = listview.get_checked_items(true);
-	run_in_order(names, (message) => tg_tickets.server.call("tg_tickets.api.telegram.create_ticket_from_message", { message }), listview);
+	if (names.length) after(tickets_from_messages(names), listview);
 }
 
-// One call after the other; the first refusal stops the rest and shows the server's message.
-function run_in_order(names, call, listview) {
-	names
-		.reduce((done, name) => done.then(() => call(name)), Promise.resolve())
-		.then(
-			() => frappe.show_alert({ message: __("Done"), indicator: "green" }),
-			(error) => frappe.msgprint({ message: error.message, indicator: "red", title: __("Not done") })
-		)
+function after(action, listview) {
+	action
+		.catch((error) => frappe.msgprint({ message: error.message, indicator: "red", title: __("Not done") }))
 		.finally(() => listview.refresh());
 }
 
