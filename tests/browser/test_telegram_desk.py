@@ -72,6 +72,15 @@ def open_conversation(page, tag, ticket, rows=1):
 	return sheet
 
 
+def conversation_with_message(page, tag, title, text):
+	"""A customer's ticket with one message from them, its conversation open in the side sheet."""
+	uid, chat, ticket = customer_ticket(tag, title)
+	receive(tg.private_message(uid, text))
+	sheet = open_conversation(page, tag, ticket)
+	expect(bubble(sheet, text)).to_be_visible()
+	return uid, ticket, sheet
+
+
 def bubble(sheet, text):
 	return sheet.locator(".tg-conversation .tg-tmsg", has_text=text)
 
@@ -130,10 +139,7 @@ def test_agent_sees_the_conversation_and_a_reply_shows_queued_then_sent(member_p
 
 
 def test_a_reply_the_server_refuses_rolls_back_with_its_message(member_page, tag):
-	uid, chat, ticket = customer_ticket(tag, "closed meanwhile")
-	receive(tg.private_message(uid, "Hello?"))
-	sheet = open_conversation(member_page, tag, ticket)
-	expect(bubble(sheet, "Hello?")).to_be_visible()
+	_, ticket, sheet = conversation_with_message(member_page, tag, "closed meanwhile", "Hello?")
 
 	# Meanwhile the ticket is closed elsewhere, without any event reaching this browser.
 	frappe.db.set_value("Ticket", ticket.name, {"status": "CLOSED"}, update_modified=False)
@@ -197,10 +203,7 @@ def test_moving_a_message_to_another_ticket_and_a_flagged_one_to_this_ticket(mem
 
 
 def test_an_incoming_message_appears_in_the_open_sheet_without_a_reload(member_page, tag):
-	uid, chat, ticket = customer_ticket(tag, "live")
-	receive(tg.private_message(uid, "first message"))
-	sheet = open_conversation(member_page, tag, ticket)
-	expect(bubble(sheet, "first message")).to_be_visible()
+	uid, _, sheet = conversation_with_message(member_page, tag, "live", "first message")
 	member_page.evaluate("() => { window.tg_no_reload = true; }")
 
 	# through the real inbound path: the listener stores the update, the inbound job processes it
