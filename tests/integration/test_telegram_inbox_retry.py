@@ -114,3 +114,30 @@ def test_admins_see_failed_updates_and_retry_them_members_cannot(monkeypatch, cl
 	# a row that is not Failed is left as it is
 	again = clients["admin"].call("tg_tickets.api.telegram.retry_failed_updates", names=[row.name])
 	assert again.json()["message"]["requeued"] == []
+
+
+def test_a_deadlock_that_drops_the_whole_transaction_leaves_the_batch_to_the_sweep(monkeypatch):
+	uid, other = tg.user_id(), tg.user_id()
+	for chat in (uid, other):
+		make_ticket("Victim", chats=[make_chat("Victim", chat_id=chat)])
+	frappe.db.commit()
+	real_handle = inbound.handle
+
+	def deadlock_victim(record, context=None):
+		if str(record.get("chat_id")) == str(uid):
+			frappe.db.rollback()  # what InnoDB does to a deadlock victim: the whole transaction, savepoints too
+			raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+		return real_handle(record, context)
+
+	monkeypatch.setattr(inbound, "handle", deadlock_victim)
+	dispatch(tg.private_message(other, "before"), tg.private_message(uid, "victim"), tg.private_message(other, "after"))
+	inbound.process_pending()
+	frappe.db.rollback()
+	rows = frappe.get_all("Telegram Update", filters={"chat_id": ["in", [str(uid), str(other)]]}, fields=["status", "attempts"])
+	assert {(r.status, r.attempts) for r in rows} == {("Pending", 0)}  # nothing half-kept
+	assert telegram_messages(chat=str(other), direction="Incoming") == []
+
+	monkeypatch.setattr(inbound, "handle", real_handle)  # the next run (the sweep's) goes through
+	inbound.process_pending()
+	assert [m.text for m in telegram_messages(chat=str(other), direction="Incoming")] == ["before", "after"]
+	assert [m.text for m in telegram_messages(chat=str(uid), direction="Incoming")] == ["victim"]

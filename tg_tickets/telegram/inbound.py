@@ -56,12 +56,21 @@ def process_pending(limit: int = BATCH, max_batches: int | None = None) -> dict:
 		records = [(row.name, json.loads(row.payload)) for row in rows]
 		frappe.db.savepoint("tg_inbound_batch")
 		try:
-			context, done, failed = process_batch(records, fast=True)
-		except Exception:  # noqa: BLE001 - the bulk path failed: redo the batch record by record
-			traceback = frappe.get_traceback()
-			frappe.db.rollback(save_point="tg_inbound_batch")
-			frappe.log_error(title="Telegram inbound batch fell back to one by one", message=traceback)
-			context, done, failed = process_batch(records, fast=False)
+			try:
+				context, done, failed = process_batch(records, fast=True)
+			except TransactionLost:
+				raise
+			except Exception:  # noqa: BLE001 - the bulk path failed: redo the batch record by record
+				traceback = frappe.get_traceback()
+				rollback_to("tg_inbound_batch")
+				frappe.log_error(title="Telegram inbound batch fell back to one by one", message=traceback)
+				context, done, failed = process_batch(records, fast=False)
+		except TransactionLost:
+			# Nothing of this batch was kept and its rows are still Pending: the sweep runs them again a minute
+			# from now, rather than this job spinning on a database that just dropped its transaction.
+			frappe.db.rollback()
+			frappe.log_error(title="Telegram inbound batch lost its transaction; left to the sweep")
+			break
 		now = now_datetime()
 		if done:
 			frappe.db.sql(
@@ -107,13 +116,24 @@ def process_batch(records: list[tuple], fast: bool):
 			handle(record, context)
 			done.append(name)
 		except Exception as error:  # noqa: BLE001 - one bad update must not block the others
-			frappe.db.rollback(save_point="tg_inbound_row")
+			rollback_to("tg_inbound_row")
 			failed.append((name, f"{type(error).__name__}: {error}"[:1000], is_transient(error)))
 			frappe.log_error(title="Telegram inbound update failed", message=frappe.get_traceback())
 		if record.get("chat_id") is not None:
 			context.dirty_chats.add(str(record["chat_id"]))
 	context.insert_followups(bulk)
 	return context, done, failed
+
+
+class TransactionLost(Exception):
+	"""The database rolled the whole transaction back (a deadlock victim, a lost connection): savepoints gone."""
+
+
+def rollback_to(savepoint: str) -> None:
+	try:
+		frappe.db.rollback(save_point=savepoint)
+	except Exception as error:  # noqa: BLE001 - the savepoint went with the transaction
+		raise TransactionLost(str(error)) from error
 
 
 def retry_delay(attempts: int) -> int:
