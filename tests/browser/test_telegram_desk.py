@@ -301,3 +301,23 @@ def test_an_admin_finds_a_failed_inbox_update_and_retries_it(browser, live_site,
 	assert [m.text for m in fresh_messages(chat=chat, direction="Incoming")] == [f"{tag} lost for a while"]
 	assert page.errors == []
 	page.context.close()
+
+
+def test_a_reply_carries_a_file_of_the_ticket(member_page, tag):
+	import json
+
+	uid, chat, ticket = customer_ticket(tag, "with invoice")
+	file = frappe.get_doc({
+		"doctype": "File", "file_name": f"invoice-{tag}.txt", "attached_to_doctype": "Ticket",
+		"attached_to_name": ticket.name, "content": b"INV-000042", "is_private": 1,
+	}).insert(ignore_permissions=True)
+	frappe.db.commit()
+	sheet = open_conversation(member_page, tag, ticket)
+	sheet.locator(f".tg-reply-file[value='{file.name}']").check()
+	sheet.locator(".tg-reply-input").fill("Here is your invoice")
+	sheet.locator(".tg-reply-send").click()
+	reply = bubble(sheet, "Here is your invoice")
+	expect(reply.locator(".tg-tmsg-status")).to_have_attribute("data-status", "Sent")
+	expect(reply.locator(".tg-tmsg-file")).to_contain_text(f"invoice-{tag}.txt")
+	[row] = fresh_messages(ticket=ticket.name, direction="Outgoing")
+	assert json.loads(row.attachments) == [file.name] and row.text == "Here is your invoice"
