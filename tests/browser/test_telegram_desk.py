@@ -4,7 +4,6 @@ record transport and the site's worker; refused by the server → rolled back wi
 message to another ticket, inbound messages arriving without a reload, and the broadcast follow-up on the
 Telegram Message list."""
 
-import contextvars
 import threading
 import uuid
 
@@ -33,23 +32,39 @@ def tag():
 	return "tg" + uuid.uuid4().hex[:10]
 
 
-def receive(*updates):
-	"""The Telegram tests' inbound path (Telethon dispatch → listener → inbox → inbound job), run in a thread
-	of its own: Playwright's event loop occupies this one. The thread shares this test's Frappe context."""
+def in_own_thread(function, *args):
+	"""Runs the Telegram tests' asyncio helpers in a thread of their own (Playwright's event loop occupies
+	this one), with its own connection to the site, like another process: Frappe's per-context state
+	(e.g. the realtime events waiting for a commit) must not cross between the two. This test waits for it
+	and sees what it committed."""
 	outcome = {}
+	site, sites_path = frappe.local.site, frappe.local.sites_path
 
 	def run():
+		frappe.init(site=site, sites_path=sites_path)
+		frappe.connect()
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
 		try:
-			outcome["stats"] = test_telegram_sync.receive(*updates)
+			outcome["result"] = function(*args)
 		except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
 			outcome["error"] = error
+		finally:
+			frappe.db.rollback()
+			frappe.destroy()
 
-	thread = threading.Thread(target=contextvars.copy_context().run, args=(run,))
+	thread = threading.Thread(target=run)  # a new thread starts with a fresh context
 	thread.start()
 	thread.join()
+	frappe.db.rollback()
 	if "error" in outcome:
 		raise outcome["error"]
-	return outcome["stats"]
+	return outcome["result"]
+
+
+def receive(*updates):
+	"""The real inbound path: Telethon dispatch → listener → inbox → inbound job."""
+	return in_own_thread(test_telegram_sync.receive, *updates)
 
 
 def customer_ticket(tag, title, first_name="Nora"):
@@ -69,6 +84,8 @@ def open_conversation(page, tag, ticket, rows=1):
 	sheet = page.locator(f".tg-sheet.open[data-name='{ticket.name}']")
 	sheet.locator("[data-tab='telegram']").click()
 	expect(sheet.locator(".tg-reply")).to_be_visible()
+	# realtime reaches the page once its socket is connected (an agent's desk has long been by then)
+	page.wait_for_function("() => frappe.realtime.socket && frappe.realtime.socket.connected")
 	return sheet
 
 
@@ -136,6 +153,25 @@ def test_agent_sees_the_conversation_and_a_reply_shows_queued_then_sent(member_p
 	assert (row.status, row.agent, row.chat, row.text) == ("Sent", users["member"], chat, f"Your parcel {tag} on its way today")
 	assert frappe.db.exists("Telegram Recorded Request", {"telegram_message": row.name})
 	assert member_page.errors == []
+
+
+def test_a_reply_telegram_refuses_shows_failed_with_the_reason_without_a_reload(member_page, tag):
+	from tg_tickets.telegram import gateway, outbound
+
+	uid, ticket, sheet = conversation_with_message(member_page, tag, "blocked bot", "Thanks, bye")
+
+	def reply_to_a_customer_who_blocked_the_bot():
+		outbound.send_reply(ticket.name, f"{tag} anything else?")
+		# Delivery takes the chat's lock before it commits: the site's worker cannot deliver the reply
+		# through the record transport meanwhile.
+		blocked = gateway.TelegramTransport(tg.offline_client(tg.FakeSender(fail={uid: "USER_IS_BLOCKED"})))
+		test_telegram_sync.deliver(str(uid), blocked)
+
+	in_own_thread(reply_to_a_customer_who_blocked_the_bot)
+	reply = bubble(sheet, f"{tag} anything else?")
+	expect(reply.locator(".tg-tmsg-status")).to_have_attribute("data-status", "Failed")
+	expect(reply.locator(".tg-tmsg-failure")).to_contain_text("UserIsBlockedError")
+	screenshot(member_page, "telegram_reply_failed")
 
 
 def test_a_reply_the_server_refuses_rolls_back_with_its_message(member_page, tag):

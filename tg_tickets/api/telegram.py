@@ -90,8 +90,9 @@ def file_details(names: list[str]) -> dict:
 def move_message(message: str, ticket: str):
 	"""Moves a message logged on the wrong ticket (or flagged) to `ticket`, its content untouched."""
 	doc = editable_message(message)
-	if not frappe.db.exists("Ticket", ticket):
-		frappe.throw(_("Ticket {0} does not exist.").format(ticket), frappe.DoesNotExistError)
+	if not ticket or not frappe.db.exists("Ticket", ticket):
+		# The agent's pick, not the addressed resource: a validation message (417) the desk shows as it is.
+		frappe.throw(_("Ticket {0} does not exist.").format(ticket or ""))
 	frappe.has_permission("Ticket", "write", ticket, throw=True)
 	if doc.ticket == ticket:
 		return {"message": doc.name, "ticket": ticket}

@@ -95,9 +95,11 @@ export class Conversation {
 	reload() {
 		const ticket = this.ticket;
 		if (!ticket) return Promise.resolve();
+		// Only the newest request renders: an older answer arriving late would show a stale conversation.
+		const request = (this.requests = (this.requests || 0) + 1);
 		return server.call("tg_tickets.api.telegram.conversation", { ticket }).then(
 			(data) => {
-				if (this.ticket !== ticket) return;
+				if (this.ticket !== ticket || request !== this.requests) return;
 				this.data = data;
 				this.render();
 			},

@@ -33,13 +33,24 @@ export function move_messages(names, { exclude } = {}) {
 				},
 			],
 			primary_action_label: __("Move"),
-			primary_action: ({ ticket }) => {
+			primary_action: () => {
+				const ticket = picked || dialog.get_value("ticket");
+				if (!ticket) return;
 				chosen = true;
 				dialog.hide();
 				move_to_ticket(names, ticket).then(resolve, reject);
 			},
 			on_hide: () => chosen || resolve(null),
 		});
+		// A picked ticket shows its title; Frappe's field holds the ID only after validating the pick with a
+		// request, so the ID is taken from the pick itself (typing again forgets it).
+		let picked = null;
+		dialog.fields_dict.ticket.$input
+			.on("awesomplete-selectcomplete", (e) => {
+				const value = e.originalEvent.text.value;
+				picked = value.includes("__link_option") ? null : value; // "Create new…", "Advanced search"
+			})
+			.on("input", () => (picked = null));
 		dialog.$wrapper.addClass("tg-move-dialog");
 		dialog.show();
 	});

@@ -38,6 +38,10 @@ export class SideSheet {
 		frappe.realtime.on("tg_telegram_messages", (data) => conversation_changed((data && data.tickets) || []));
 		frappe.realtime.on("tg_telegram_message", (data) => conversation_changed(data && data.ticket ? [data.ticket] : []));
 		frappe.realtime.on("tg_flagged_message", () => this.name && conversation_changed([this.name]));
+		// Events sent while the socket was (re)connecting are lost: catch up once it is connected again.
+		if (frappe.realtime.socket) {
+			frappe.realtime.socket.on("connect", () => this.name && conversation_changed([this.name]));
+		}
 		frappe.router.on("change", () => {
 			const route = frappe.get_route();
 			if (this.name && !(route[0] === "List" && route[1] === "Ticket")) this.close();
