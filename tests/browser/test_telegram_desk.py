@@ -357,3 +357,14 @@ def test_a_reply_carries_a_file_of_the_ticket(member_page, tag):
 	expect(reply.locator(".tg-tmsg-file")).to_contain_text(f"invoice-{tag}.txt")
 	[row] = fresh_messages(ticket=ticket.name, direction="Outgoing")
 	assert json.loads(row.attachments) == [file.name] and row.text == "Here is your invoice"
+
+
+def test_a_member_who_may_not_edit_tickets_reads_the_conversation_but_cannot_reply_or_move(member_page, tag):
+	from tests.factories import settings
+
+	with settings(members_can_edit_tickets=0):
+		_, _, sheet = conversation_with_message(member_page, tag, "read only", "Is anyone there?")
+		expect(sheet.locator(".tg-reply-blocked")).to_contain_text("cannot edit tickets")
+		expect(sheet.locator(".tg-reply-send")).to_be_disabled()
+		expect(sheet.locator(".tg-reply-input")).to_be_disabled()
+		expect(sheet.locator("[data-action='move']")).to_have_count(0)
