@@ -17,3 +17,10 @@ def notify_ticket_changed(ticket_name: str) -> None:
 		docname=ticket_name,
 		after_commit=True,
 	)
+
+
+def notify_conversation_changed(tickets) -> None:
+	"""Telegram messages of these tickets were added or changed: open side sheets reload their conversation."""
+	tickets = sorted({t for t in tickets if t})
+	if tickets:
+		frappe.publish_realtime("tg_telegram_messages", {"tickets": tickets}, after_commit=True)

@@ -95,6 +95,17 @@ def login(browser, live_site, user):
 	forget_list_settings(user)
 	context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=live_site.url)
 	context.set_default_timeout(TIMEOUT_MS)
+	# Other benches on this machine share the Redis pub/sub channel and migrate sites of the same name:
+	# their "version-update" broadcast would cover the page with a reload prompt mid-test. Every page load
+	# (page.goto included) starts a new desk, so its handler is dropped on each one, as soon as it is bound.
+	context.add_init_script(
+		"""const tg_drop_version_update = setInterval(() => {
+			if (window.frappe && frappe.app && frappe.realtime && frappe.realtime.socket) {
+				frappe.realtime.socket.off('version-update');
+				clearInterval(tg_drop_version_update);
+			}
+		}, 20);"""
+	)
 	page = context.new_page()
 	page.errors = []
 	page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -103,9 +114,7 @@ def login(browser, live_site, user):
 	page.fill("#login_password", PASSWORD)
 	page.click(".btn-login")
 	page.wait_for_url("**/app**")
-	# Other benches on this machine share the Redis pub/sub channel and migrate sites of the same name:
-	# their "version-update" broadcast would cover this page with a reload prompt mid-test.
-	page.wait_for_function("() => window.frappe && frappe.realtime && frappe.realtime.socket")
+	page.wait_for_function("() => window.frappe && frappe.app && frappe.realtime && frappe.realtime.socket")
 	page.evaluate("() => frappe.realtime.socket.off('version-update')")
 	OPEN_PAGES.append(page)
 	return page

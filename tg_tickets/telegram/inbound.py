@@ -10,14 +10,19 @@ a group's main chat → flagged for agents. Never talks to Telegram: replies are
 import json
 
 import frappe
-from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datetime
+from frappe.utils import add_to_date, convert_utc_to_system_timezone, get_datetime, now_datetime
 
 from tg_tickets.telegram import intake
 from tg_tickets.tickets.fields import CLOSED, SOLVED
 
 BATCH = 500
 OPEN_STATUSES = ("NEW", "OPEN", "PENDING", "BLOCKED")
-MAX_PROCESS_ATTEMPTS = 3
+# A transient failure (deadlock, lock wait, lost connection) is retried by the sweep with backoff
+# (RETRY_BASE_SECONDS doubling up to RETRY_MAX_SECONDS) until MAX_PROCESS_ATTEMPTS; then, like any other
+# failure, the row is Failed: listed for admins, who re-queue it with "Retry" once the cause is fixed.
+MAX_PROCESS_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
 FLAGGED_PREFIX = "tf:c:"  # "Create ticket" button under a flagged message (+ the message's 10-character name)
 
 
@@ -33,12 +38,14 @@ def process_pending(limit: int = BATCH, max_batches: int | None = None) -> dict:
 		# Candidates by a plain read, then claimed by primary key: a locking range scan would take gap locks
 		# that block the listener's inserts for the whole batch.
 		candidates = frappe.db.sql_list(
-			"select name from `tabTelegram Update` where status = 'Pending' order by name limit %s", (limit,)
+			"""select name from `tabTelegram Update` where status = 'Pending'
+			and (next_attempt_at is null or next_attempt_at <= %s) order by name limit %s""",
+			(now_datetime(), limit),
 		)
 		if not candidates:
 			break
 		rows = frappe.db.sql(
-			"""select name, payload from `tabTelegram Update` where name in %s and status = 'Pending'
+			"""select name, payload, attempts from `tabTelegram Update` where name in %s and status = 'Pending'
 			order by name for update skip locked""",
 			(tuple(candidates),),
 			as_dict=True,
@@ -49,23 +56,36 @@ def process_pending(limit: int = BATCH, max_batches: int | None = None) -> dict:
 		records = [(row.name, json.loads(row.payload)) for row in rows]
 		frappe.db.savepoint("tg_inbound_batch")
 		try:
-			context, done, failed = process_batch(records, fast=True)
-		except Exception:  # noqa: BLE001 - the bulk path failed: redo the batch record by record
-			traceback = frappe.get_traceback()
-			frappe.db.rollback(save_point="tg_inbound_batch")
-			frappe.log_error(title="Telegram inbound batch fell back to one by one", message=traceback)
-			context, done, failed = process_batch(records, fast=False)
+			try:
+				context, done, failed = process_batch(records, fast=True)
+			except TransactionLost:
+				raise
+			except Exception:  # noqa: BLE001 - the bulk path failed: redo the batch record by record
+				traceback = frappe.get_traceback()
+				rollback_to("tg_inbound_batch")
+				frappe.log_error(title="Telegram inbound batch fell back to one by one", message=traceback)
+				context, done, failed = process_batch(records, fast=False)
+		except TransactionLost:
+			# Nothing of this batch was kept and its rows are still Pending: the sweep runs them again a minute
+			# from now, rather than this job spinning on a database that just dropped its transaction.
+			frappe.db.rollback()
+			frappe.log_error(title="Telegram inbound batch lost its transaction; left to the sweep")
+			break
 		now = now_datetime()
 		if done:
 			frappe.db.sql(
 				"update `tabTelegram Update` set status = 'Processed', processed_at = %s, attempts = attempts + 1 where name in %s",
 				(now, tuple(done)),
 			)
-		for name, error in failed:
+		attempts_of = {row.name: row.attempts or 0 for row in rows}
+		for name, error, transient in failed:
+			attempts = attempts_of[name] + 1
+			retry = transient and attempts < MAX_PROCESS_ATTEMPTS
 			frappe.db.sql(
-				"""update `tabTelegram Update` set attempts = attempts + 1, error = %s,
-				status = if(attempts >= %s, 'Failed', 'Pending') where name = %s""",
-				(error, MAX_PROCESS_ATTEMPTS, name),
+				"""update `tabTelegram Update` set attempts = %s, error = %s, status = %s, next_attempt_at = %s
+				where name = %s""",
+				(attempts, error, "Pending" if retry else "Failed",
+				 add_to_date(now, seconds=retry_delay(attempts)) if retry else None, name),
 			)
 		context.flush()
 		frappe.db.commit()
@@ -96,8 +116,8 @@ def process_batch(records: list[tuple], fast: bool):
 			handle(record, context)
 			done.append(name)
 		except Exception as error:  # noqa: BLE001 - one bad update must not block the others
-			frappe.db.rollback(save_point="tg_inbound_row")
-			failed.append((name, f"{type(error).__name__}: {error}"[:1000]))
+			rollback_to("tg_inbound_row")
+			failed.append((name, f"{type(error).__name__}: {error}"[:1000], is_transient(error)))
 			frappe.log_error(title="Telegram inbound update failed", message=frappe.get_traceback())
 		if record.get("chat_id") is not None:
 			context.dirty_chats.add(str(record["chat_id"]))
@@ -105,10 +125,59 @@ def process_batch(records: list[tuple], fast: bool):
 	return context, done, failed
 
 
+class TransactionLost(Exception):
+	"""The database rolled the whole transaction back (a deadlock victim, a lost connection): savepoints gone."""
+
+
+def rollback_to(savepoint: str) -> None:
+	try:
+		frappe.db.rollback(save_point=savepoint)
+	except Exception as error:  # noqa: BLE001 - the savepoint went with the transaction
+		raise TransactionLost(str(error)) from error
+
+
+def retry_delay(attempts: int) -> int:
+	"""Seconds before the next try after `attempts` failed ones: 30 s, 1 min, 2 min, … at most an hour."""
+	return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+
+
+def is_transient(error: BaseException) -> bool:
+	"""Failures that may pass by themselves: the database or Redis was busy or unreachable. Anything else
+	(a bug, data our rules refuse) would fail the same way again until someone fixes the cause."""
+	import pymysql
+	import redis
+
+	transient = (
+		frappe.QueryDeadlockError, frappe.QueryTimeoutError, pymysql.OperationalError, pymysql.InterfaceError,
+		redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError, TimeoutError,
+	)
+	return isinstance(error, transient) or isinstance(error.__cause__, transient)
+
+
 def sweep() -> None:
-	"""Scheduler (every minute): Redis may lose a job; the inbox does not. Re-enqueue what is left."""
-	if frappe.db.exists("Telegram Update", {"status": "Pending"}):
+	"""Scheduler (every minute): Redis may lose a job; the inbox does not. Re-enqueue what is left or due."""
+	due = frappe.db.sql(
+		"""select name from `tabTelegram Update` where status = 'Pending'
+		and (next_attempt_at is null or next_attempt_at <= %s) limit 1""",
+		(now_datetime(),),
+	)
+	if due:
 		frappe.enqueue("tg_tickets.telegram.inbound.process_pending", queue="default")
+
+
+def requeue_failed(names: list[str]) -> list[str]:
+	"""Failed inbox rows back to Pending with a fresh count of attempts; processed after commit."""
+	names = frappe.db.sql_list(
+		"select name from `tabTelegram Update` where name in %s and status = 'Failed'", (tuple(names) or ("",),)
+	)
+	if names:
+		frappe.db.sql(
+			"""update `tabTelegram Update` set status = 'Pending', attempts = 0, next_attempt_at = null
+			where name in %s and status = 'Failed'""",
+			(tuple(names),),
+		)
+		frappe.enqueue("tg_tickets.telegram.inbound.process_pending", queue="default", enqueue_after_commit=True)
+	return names
 
 
 MESSAGE_COLUMNS = (
@@ -223,7 +292,7 @@ def handle(record: dict, context: BatchContext | None = None) -> None:
 	elif kind == "edit":
 		handle_edit(record, context)
 	elif kind == "delete":
-		handle_delete(record)
+		handle_delete(record, context)
 	elif kind == "callback":
 		handle_callback(record, context)
 	# "service" (topic created/edited, members joined) needs nothing: topic ids come from our own requests.
@@ -398,7 +467,9 @@ def handle_group(record: dict, chat: str, context: BatchContext) -> None:
 def handle_edit(record: dict, context: BatchContext) -> None:
 	"""An edit keeps the previous text (and the whole history); an edit of an unseen message stores it."""
 	key = message_key(record)
-	current = frappe.db.get_value("Telegram Message", {"message_key": key}, ["name", "text", "edit_history"], as_dict=True)
+	current = frappe.db.get_value(
+		"Telegram Message", {"message_key": key}, ["name", "text", "edit_history", "ticket"], as_dict=True
+	)
 	if current is None:
 		handle_message(dict(record, kind="message"), context)
 		return
@@ -408,17 +479,21 @@ def handle_edit(record: dict, context: BatchContext) -> None:
 		"previous_text": current.text, "text": record.get("text") or "", "edit_history": json.dumps(history, ensure_ascii=False),
 		"edited_at": local_time(record.get("edit_date")),
 	})
+	if current.ticket:
+		context.tickets.add(current.ticket)
 
 
-def handle_delete(record: dict) -> None:
+def handle_delete(record: dict, context: BatchContext) -> None:
 	"""Deleted messages are marked, never erased. Chat 0: private/basic-group ids are unique per account."""
 	filters = {"message_id": record["message_id"], "direction": "Incoming"}
 	if record.get("chat_id"):
 		filters["chat"] = str(record["chat_id"])
 	else:
 		filters["chat"] = ["not like", "-100%"]
-	for name in frappe.get_all("Telegram Message", filters=filters, pluck="name"):
+	for name, ticket in frappe.get_all("Telegram Message", filters=filters, fields=["name", "ticket"], as_list=True):
 		frappe.db.set_value("Telegram Message", name, {"is_deleted": 1, "deleted_at": now_datetime()})
+		if ticket:
+			context.tickets.add(ticket)
 
 
 def handle_callback(record: dict, context: BatchContext) -> None:

@@ -2,8 +2,9 @@
 their unique key, commits and enqueues the inbound job; it never writes tickets or messages itself.
 
 One listener per bot is active across hosts (a Redis lock with expiry, renewed while alive; a standby takes
-over within LOCK_TTL + STANDBY_POLL seconds). The SQLite session keeps Telethon's update state (pts/qts/seq)
-so that `catch_up` fetches what was missed while offline; redelivered updates hit the unique key.
+over within LOCK_TTL + STANDBY_POLL seconds). Telethon's session (update state pts/qts/date/seq, peers, the
+encrypted auth key) is kept in the database (telegram/session.py), so whichever listener holds the lock, on
+any host, has `catch_up` fetch what was missed while offline; redelivered updates hit the unique key.
 The listener also drains the outbox for the live transport. Credentials are never printed or logged.
 """
 
@@ -203,19 +204,15 @@ class ListenerLock:
 		return value.decode() if isinstance(value, bytes) else value
 
 
-def session_path(bot_id: int) -> str:
-	folder = frappe.get_site_path("private", "tg_tickets")
-	os.makedirs(folder, exist_ok=True)
-	return os.path.join(folder, f"bot-{bot_id}")
-
-
 def make_client(creds: dict, bot_id: int):
-	"""The live client: SQLite session (update state survives restarts), flood waits surfaced to us."""
+	"""The live client: its session (auth key, update state, peers) lives in the database, so a standby on
+	another host catches up from where the previous listener stopped; flood waits surfaced to us."""
 	from telethon import TelegramClient
-	from telethon.sessions import SQLiteSession
+
+	from tg_tickets.telegram.session import DatabaseSession
 
 	return TelegramClient(
-		SQLiteSession(session_path(bot_id)), creds["api_id"], creds["api_hash"],
+		DatabaseSession(bot_id), creds["api_id"], creds["api_hash"],
 		catch_up=True, flood_sleep_threshold=0, raise_last_call_error=True, request_retries=3,
 	)
 

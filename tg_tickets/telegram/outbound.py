@@ -194,7 +194,8 @@ def send_reply(ticket: str, message: str, attachments=None) -> dict:
 	if not ticket or not frappe.db.exists("Ticket", ticket):
 		frappe.throw(_("Ticket {0} does not exist.").format(ticket or ""), frappe.DoesNotExistError)
 	doc = frappe.get_doc("Ticket", ticket)
-	if not permissions.can_see_tickets() or not frappe.has_permission("Ticket", "read", doc):
+	# Replying speaks for the team: the same right as editing the ticket (members only with the switch on).
+	if not permissions.can_see_tickets() or not frappe.has_permission("Ticket", "write", doc):
 		frappe.throw(_("You cannot reply on ticket #{0}.").format(ticket), frappe.PermissionError)
 	message = (message or "").strip()
 	files = reply_files(ticket, attachments)
@@ -209,6 +210,9 @@ def send_reply(ticket: str, message: str, attachments=None) -> dict:
 	for chat in chats:
 		names += queue_message(chat, message, ticket=ticket, files=files, is_agent_reply=True, agent=frappe.session.user)
 	topics.mirror_agent_reply(doc, message, frappe.session.user)
+	from tg_tickets.realtime import notify_conversation_changed
+
+	notify_conversation_changed([ticket])  # other agents' open sheets show the queued reply
 	return {"ticket": ticket, "messages": names, "status": "Queued"}
 
 

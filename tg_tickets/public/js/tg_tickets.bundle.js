@@ -9,6 +9,7 @@ import { SideSheet } from "./desk/side_sheet";
 import { new_ticket } from "./desk/new_ticket";
 import { attach_ticket_table } from "./desk/ticket_table";
 import { chat_tickets_panel } from "./desk/chat_tickets";
+import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
 
 frappe.provide("tg_tickets");
@@ -21,6 +22,8 @@ Object.assign(tg_tickets, {
 	new_ticket,
 	attach_ticket_table,
 	chat_tickets_panel,
+	move_messages,
+	tickets_from_messages,
 	// Reloads the open ticket table now (Frappe skips a refresh with the same arguments within 3 s).
 	reload_table() {
 		if (window.cur_list && cur_list.doctype === "Ticket") {

@@ -5,6 +5,7 @@ import { badges } from "./format";
 import { ticket_store } from "./ticket_store";
 import { server } from "./server";
 import { ChatPicker } from "./chat_picker";
+import { Conversation } from "./conversation";
 import { editable_fields, is_closed } from "./ticket_fields";
 
 const esc = badges.esc;
@@ -29,6 +30,18 @@ export class SideSheet {
 		frappe.realtime.on("tg_ticket_changed", reload_if_open);
 		// The open table's doctype subscription also brings list_update for this ticket.
 		frappe.realtime.on("list_update", reload_if_open);
+		// Telegram: new inbound messages (one event per inbound batch), queued replies, moves, delivery states.
+		const conversation_changed = (tickets) => {
+			// A hidden tab reloads when shown.
+			if (this.name && this.tab === "telegram" && tickets.includes(this.name)) this.conversation.reload_soon();
+		};
+		frappe.realtime.on("tg_telegram_messages", (data) => conversation_changed((data && data.tickets) || []));
+		frappe.realtime.on("tg_telegram_message", (data) => conversation_changed(data && data.ticket ? [data.ticket] : []));
+		frappe.realtime.on("tg_flagged_message", () => this.name && conversation_changed([this.name]));
+		// Events sent while the socket was (re)connecting are lost: catch up once it is connected again.
+		if (frappe.realtime.socket) {
+			frappe.realtime.socket.on("connect", () => this.name && conversation_changed([this.name]));
+		}
 		frappe.router.on("change", () => {
 			const route = frappe.get_route();
 			if (this.name && !(route[0] === "List" && route[1] === "Ticket")) this.close();
@@ -45,6 +58,7 @@ export class SideSheet {
 		this.$el.attr("data-name", name).addClass("open");
 		$("body").addClass("tg-sheet-open");
 		this.show_error(null);
+		if (this.tab === "telegram") this.conversation.show(name);
 		this.$el.find(".tg-sheet-id").html(badges.ticket_id(name));
 		this.$el.find(".tg-sheet-body").addClass("tg-loading");
 		return ticket_store.get_row(name).then((row) => {
@@ -78,6 +92,8 @@ export class SideSheet {
 			this.row = row;
 			this.render(true);
 			if (this.tab === "comments") this.load_comments();
+			// A status change (closed, reopened) changes whether the customer may be answered.
+			if (this.tab === "telegram") this.conversation.reload_soon();
 		});
 	}
 
@@ -94,7 +110,8 @@ export class SideSheet {
 			<div class="alert alert-danger tg-sheet-error hidden" role="alert"></div>
 			<ul class="nav nav-tabs tg-sheet-tabs">
 				<li class="nav-item"><a class="nav-link active" href="#" data-tab="details">${__("Details")}</a></li>
-				<li class="nav-item"><a class="nav-link" href="#" data-tab="comments">${__("Comments")}
+				<li class="nav-item"><a class="nav-link" href="#" data-tab="telegram">${__("Telegram")}</a></li>
+				<li class="nav-item"><a class="nav-link" href="#" data-tab="comments">${__("Internal comments")}
 					<span class="tg-comment-count badge"></span></a></li>
 			</ul>
 			<div class="tg-sheet-body">
@@ -103,10 +120,12 @@ export class SideSheet {
 					<div class="tg-sheet-chats"><label class="control-label">${__("Linked Chats")}</label></div>
 					<div class="tg-sheet-meta"></div>
 				</div>
+				<div class="tg-sheet-telegram hidden"></div>
 				<div class="tg-sheet-comments hidden">
-					<div class="tg-comment-new">
-						<textarea class="form-control tg-comment-input" rows="3" placeholder="${__("Add a comment")}"></textarea>
-						<button class="btn btn-sm btn-primary tg-comment-add">${__("Comment")}</button>
+					<div class="tg-comment-new" data-kind="internal">
+						<label class="tg-comment-label">${__("Internal comment: only agents see it, never sent to the customer")}</label>
+						<textarea class="form-control tg-comment-input" rows="3" placeholder="${__("Note for the team")}"></textarea>
+						<button class="btn btn-sm btn-default tg-comment-add">${__("Add internal comment")}</button>
 					</div>
 					<div class="tg-comment-list"></div>
 				</div>
@@ -124,6 +143,11 @@ export class SideSheet {
 			this.show_tab($(e.currentTarget).attr("data-tab"));
 		});
 		this.$el.on("click", ".tg-comment-add", () => this.add_comment());
+		this.conversation = new Conversation({
+			$parent: this.$el.find(".tg-sheet-telegram"),
+			on_error: (message) => this.show_error(message),
+			on_ticket_created: () => tg_tickets.reload_table(),
+		});
 		$(document).on("keydown", (e) => {
 			if (e.key === "Escape" && this.name && !$(e.target).is("input, textarea, select")) this.close();
 		});
@@ -136,7 +160,11 @@ export class SideSheet {
 		this.$el.find(`[data-tab="${tab}"]`).addClass("active");
 		this.$el.find(".tg-sheet-details").toggleClass("hidden", tab !== "details");
 		this.$el.find(".tg-sheet-comments").toggleClass("hidden", tab !== "comments");
+		this.$el.find(".tg-sheet-telegram").toggleClass("hidden", tab !== "telegram");
 		if (tab === "comments") this.load_comments();
+		if (tab === "telegram") {
+			this.conversation.show(this.name);
+		}
 	}
 
 	// Builds the controls once per ticket; later renders only refresh values and read-only state.

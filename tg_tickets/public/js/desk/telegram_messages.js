@@ -1,16 +1,53 @@
 // Broadcast follow-up on the Telegram Message list: show recent incoming messages from the chats of a tagged
 // segment, then open tickets one by one for the selected messages, each pre-linked to its chat.
-// The doctype comes from the Telegram integration; this only uses its chat, direction, date and text fields.
+// Flagged messages (posted outside any ticket) are marked and can be moved to a ticket or made into one.
+import { move_messages, tickets_from_messages } from "./message_actions";
+
+const DELIVERY_COLOURS = { Queued: "orange", Sent: "green", Failed: "red" };
 
 frappe.listview_settings["Telegram Message"] = Object.assign(frappe.listview_settings["Telegram Message"] || {}, {
-	add_fields: ["chat", "text", "direction"],
+	add_fields: ["chat", "text", "direction", "flagged", "is_deleted", "status", "ticket"],
+	get_indicator(doc) {
+		if (doc.flagged) return [__("Flagged: needs a ticket"), "red", "flagged,=,1"];
+		if (doc.is_deleted) return [__("Deleted"), "gray", "is_deleted,=,1"];
+		if (doc.direction === "Outgoing" && doc.status) {
+			return [__(doc.status), DELIVERY_COLOURS[doc.status] || "gray", `status,=,${doc.status}`];
+		}
+		return [__(doc.direction || "Incoming"), "blue", `direction,=,${doc.direction || "Incoming"}`];
+	},
 	onload(listview) {
 		listview.page.add_inner_button(__("Broadcast follow-up"), () => segment_dialog(listview));
-		if (tg_tickets.actions().create) {
+		const actions = tg_tickets.actions();
+		if (actions.create) {
 			listview.page.add_actions_menu_item(__("Open tickets one by one"), () => open_tickets(listview), false);
+		}
+		if (actions.write) {
+			listview.page.add_inner_button(__("Flagged messages"), () =>
+				listview.filter_area.clear(false).then(() => listview.filter_area.add([["Telegram Message", "flagged", "=", 1]]))
+			);
+			listview.page.add_actions_menu_item(__("Move to ticket"), () => move_selected(listview), false);
+			if (actions.create) {
+				listview.page.add_actions_menu_item(__("Create a ticket from each"), () => tickets_from_selected(listview), false);
+			}
 		}
 	},
 });
+
+function move_selected(listview) {
+	const names = listview.get_checked_items(true);
+	if (names.length) after(move_messages(names), listview);
+}
+
+function tickets_from_selected(listview) {
+	const names = listview.get_checked_items(true);
+	if (names.length) after(tickets_from_messages(names), listview);
+}
+
+function after(action, listview) {
+	action
+		.catch((error) => frappe.msgprint({ message: error.message, indicator: "red", title: __("Not done") }))
+		.finally(() => listview.refresh());
+}
 
 function segment_dialog(listview) {
 	const dialog = new frappe.ui.Dialog({
@@ -24,11 +61,12 @@ function segment_dialog(listview) {
 			frappe
 				.xcall("frappe.client.get_list", {
 					doctype: "Linked Chat",
+					fields: ["name"],
 					filters: [["_user_tags", "like", `%${tag}%`]],
-					pluck: "name",
 					limit_page_length: 1000,
 				})
-				.then((chats) => {
+				.then((rows) => {
+					const chats = rows.map((r) => r.name);
 					dialog.hide();
 					const since = frappe.datetime.add_days(frappe.datetime.now_datetime(), -days);
 					const meta = frappe.get_meta("Telegram Message");
