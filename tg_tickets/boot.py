@@ -72,15 +72,16 @@ def ticket_table_boot(opens_list: bool, list_settings) -> dict:
 	return out
 
 
-def default_order_by(list_view_settings: dict) -> str | None:
-	"""The order the table opens with (the user's saved sort, else newest first), as the desk writes it;
-	None when saved filters would make the desk ask for something else, or the saved sort is not a field."""
-	if list_view_settings.get("filters"):
+def default_order_by(list_view_state: dict) -> str | None:
+	"""The order the table opens with, as the desk writes it: Frappe's sort selector starts from the doctype's
+	sort field and order (newest first for Ticket), whatever sort was saved last. None when saved filters would
+	make the desk ask for something else."""
+	if list_view_state.get("filters"):
 		return None
 	meta = frappe.get_meta("Ticket")
-	sort_by = list_view_settings.get("sort_by") or meta.sort_field or "modified"
-	sort_order = list_view_settings.get("sort_order") or meta.sort_order or "desc"
-	if not (sort_by in default_fields or meta.has_field(sort_by)) or sort_order.lower() not in ("asc", "desc"):
+	sort_by = (meta.sort_field or "modified").split(",")[0].split(" ")[0]
+	sort_order = (meta.sort_order or "").lower()
+	if not (sort_by in default_fields or meta.has_field(sort_by)) or sort_order not in ("asc", "desc"):
 		return None
 	return f"`tabTicket`.`{sort_by}` {sort_order}"
 
