@@ -93,11 +93,13 @@ def seed(frappe, tickets: int, chats: int):
 	db.sql("""update `tabLinked Chat` lc join (select chat, count(distinct parent) n from `tabTicket Chat`
 		group by chat) x on x.chat = lc.name set lc.ticket_count = x.n""")
 	db.commit()
-	print("  building the FULLTEXT index ...", flush=True)
-	from tg_tickets.tickets.search import ensure_fulltext_index
+	print("  building the FULLTEXT index and the search table ...", flush=True)
+	from tg_tickets.tickets.search import SEARCH_TABLE, ensure_fulltext_index, ensure_search_table
 
 	ensure_fulltext_index()
-	db.sql("analyze table `tabTicket`, `tabTicket Chat`, `tabLinked Chat`")
+	db.sql_ddl(f"drop table if exists `{SEARCH_TABLE}`")
+	ensure_search_table()
+	db.sql(f"analyze table `tabTicket`, `tabTicket Chat`, `tabLinked Chat`, `{SEARCH_TABLE}`")
 	make_default_index_copies(frappe)
 	print(f"seeded in {time.time() - started:.0f} s", flush=True)
 

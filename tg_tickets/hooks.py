@@ -58,13 +58,17 @@ doc_events = {
 	},
 }
 
-# --- Frappe's list endpoints, made ticket-aware (tg_tickets/overrides/reportview.py) ---
+# --- Frappe's list and search endpoints, made ticket-aware (tg_tickets/overrides/) ---
 override_whitelisted_methods = {
+	"frappe.utils.global_search.search": "tg_tickets.overrides.global_search.search",
 	"frappe.desk.reportview.get": "tg_tickets.overrides.reportview.get",
 	"frappe.desk.reportview.get_list": "tg_tickets.overrides.reportview.get_list",
 	"frappe.desk.reportview.get_count": "tg_tickets.overrides.reportview.get_count",
 	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
 }
+
+# Tickets are offered to the awesome bar's global search (Global Search Settings lists the doctypes).
+global_search_doctypes = {"Default": [{"doctype": "Ticket"}]}
 
 # --- desk UI (tg_tickets/public, tg_tickets/boot.py) ---
 app_include_js = "tg_tickets.bundle.js"

@@ -10,6 +10,8 @@ MEMBER = "Tickets Member"
 ADMIN = "Tickets Admin"
 OWNER = "Tickets Owner"
 TICKET_ROLES = (MEMBER, ADMIN, OWNER)
+# Doctypes whose records are visible only while tickets are (hooks.py gives each the same gate).
+TICKET_DOCTYPES = ("Ticket", "Telegram Message", "SLA Notification", "Ticket Status Log")
 
 # What a member may do depends on these Tickets Settings switches; admins and owners may always.
 MEMBER_SWITCH_FOR_ACTION = {

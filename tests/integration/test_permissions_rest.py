@@ -18,10 +18,22 @@ MEMBER_SWITCHES_OFF = dict(enabled=1, members_can_create_tickets=0, members_can_
 
 
 
+@pytest.fixture(scope="module", autouse=True)
+def tickets_in_global_search():
+	"""As on a site where the app was installed (install_app lists Ticket in Global Search Settings)."""
+	from tg_tickets.install import offer_tickets_to_global_search
+
+	offer_tickets_to_global_search()
+	frappe.db.commit()
+
+
 @pytest.fixture
 def ticket():
+	from frappe.utils.global_search import sync_global_search
+
 	with settings(enabled=1):
 		doc = make_ticket(f"Matrix {uuid.uuid4().hex[:6]}", chats=[make_chat("Matrix chat")])
+		sync_global_search()  # the 15-minute job that moves queued documents into the index
 		frappe.db.commit()
 	yield doc.name
 	frappe.db.rollback()
@@ -34,12 +46,16 @@ def ticket():
 
 
 def visible_everywhere(client, name) -> dict:
-	"""Where the ticket shows for this client: REST list and read, report view, count, link search."""
+	"""Where the ticket shows for this client: REST list and read, report view, count, link search, and the
+	awesome bar's global search (by the unique word of its title)."""
 	resource = client.get(client.resource("Ticket"), params={"filters": f'[["name","=","{name}"]]'})
 	single = client.get(client.resource("Ticket", name))
 	report = client.call("frappe.desk.reportview.get", doctype="Ticket", fields=["name"], filters=[["name", "=", name]])
 	count = client.call("frappe.desk.reportview.get_count", doctype="Ticket", filters=[["name", "=", name]])
 	link = client.call("frappe.desk.search.search_link", doctype="Ticket", txt=name)
+	title_word = frappe.db.get_value("Ticket", name, "title").split()[-1]
+	found = client.call("frappe.utils.global_search.search", text=title_word)
+	found_in_tickets = client.call("frappe.utils.global_search.search", text=title_word, doctype="Ticket")
 	report_rows = (report.json().get("message") or {}).get("values", []) if report.ok else []
 	return {
 		"list": resource.ok and any(r["name"] == name for r in resource.json()["data"]),
@@ -47,13 +63,17 @@ def visible_everywhere(client, name) -> dict:
 		"report": any(name in row for row in report_rows),
 		"count": count.ok and count.json()["message"] == 1,
 		"link": link.ok and any(r["value"] == name for r in link.json()["message"]),
+		"global search": found.ok and any(r["name"] == name for r in found.json()["message"]),
+		"global search in Ticket": found_in_tickets.ok and any(r["name"] == name for r in found_in_tickets.json()["message"]),
 	}
 
 
 @pytest.mark.parametrize("role", ["member", "admin", "owner"])
 def test_every_ticket_role_sees_tickets_when_the_feature_is_on(clients, ticket, role):
 	with settings(enabled=1):
-		assert visible_everywhere(clients[role], ticket) == dict.fromkeys(["list", "read", "report", "count", "link"], True)
+		assert visible_everywhere(clients[role], ticket) == dict.fromkeys(
+			["list", "read", "report", "count", "link", "global search", "global search in Ticket"], True
+		)
 
 
 def test_a_user_without_a_ticket_role_sees_no_ticket(clients, ticket):

@@ -126,6 +126,56 @@ def test_search_combines_with_filters_and_honours_permissions(member, outsider):
 		assert rows(member, filters=[["Ticket", "_search", "like", word]]) == []
 
 
+def test_newest_first_search_walks_the_search_table_and_grows_past_selective_filters(member):
+	from tg_tickets.tickets.search import Search
+
+	word = "walk" + uuid.uuid4().hex[:8]
+	with settings(enabled=1):
+		made = [make_ticket(f"{word} case {i}", priority="HIGH" if i < 2 else "LOW") for i in range(PAGE + 25)]
+		frappe.db.commit()
+		assert Search(word, newest_first=True).walks_search_table
+		# only the two oldest matches are HIGH: the first batch of newest matches holds neither
+		high = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word], ["Ticket", "priority", "=", "HIGH"]])]
+		second_page = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word]], start=PAGE, page_length=PAGE)]
+		by_title = [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", word]], order_by="`tabTicket`.`title` asc", page_length=100)]
+	newest_first = [t.name for t in reversed(made)]
+	assert high == newest_first[-2:]
+	assert second_page == newest_first[PAGE : 2 * PAGE]
+	assert sorted(by_title) == sorted(newest_first)  # other orders answer through the Ticket condition
+
+
+def test_search_follows_title_edits_and_deletions(member):
+	old, new = "before" + uuid.uuid4().hex[:8], "after" + uuid.uuid4().hex[:8]
+	with settings(enabled=1):
+		ticket = make_ticket(f"Printer {old}", description="Toner EMPTY")
+		gone = make_ticket(f"Printer {old} duplicate")
+		frappe.db.commit()
+		assert {r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", old]])} == {ticket.name, gone.name}
+		ticket.title = f"Printer {new}"
+		ticket.save()
+		frappe.delete_doc("Ticket", gone.name)
+		frappe.db.commit()
+		assert rows(member, filters=[["Ticket", "_search", "like", old]]) == []
+		assert [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", new]])] == [ticket.name]
+		# the description is searched case-insensitively like the title
+		assert ticket.name in [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", "toner empty"]])]
+
+
+def test_an_emptied_search_table_is_refilled_on_migrate():
+	from tg_tickets.install import after_migrate
+	from tg_tickets.tickets.search import SEARCH_TABLE
+
+	ticket = make_ticket("Refill " + uuid.uuid4().hex[:8])
+	frappe.db.commit()
+	frappe.db.sql_ddl(f"truncate `{SEARCH_TABLE}`")
+	after_migrate()
+	frappe.db.commit()
+	count = frappe.db.sql(f"select count(*) from `{SEARCH_TABLE}`")[0][0]
+	assert count == frappe.db.count("Ticket")
+	body = frappe.db.sql(f"select body from `{SEARCH_TABLE}` where ticket = %s", ticket.name)[0][0]
+	assert body.strip() == ticket.title.lower()
+
+
 def test_filter_by_linked_chat(member):
 	with settings(enabled=1):
 		chat, other = make_chat("Filter chat"), make_chat("Other chat")

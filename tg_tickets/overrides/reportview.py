@@ -15,7 +15,7 @@ from frappe.model import default_fields, no_value_fields, optional_fields, table
 from frappe.utils import cint, sbool
 
 from tg_tickets.tickets.fields import natural_order_by
-from tg_tickets.tickets.search import search_condition
+from tg_tickets.tickets.search import WALK_BUDGET_ROWS, WALK_GROWTH, Search, search_condition
 
 SEARCH_FIELD = "_search"
 
@@ -58,15 +58,50 @@ def _as_list(doctype: str, filters) -> list:
 
 def _ticket_args(for_count: bool = False):
 	"""Frappe's validated list arguments with our search condition and natural order applied."""
+	args, search = _ticket_args_and_search(for_count)
+	if search:
+		args.filters = _as_list(args.doctype, args.filters) + [search.condition()]
+	return args
+
+
+def _ticket_args_and_search(for_count: bool = False, newest_first_walk: bool = False):
+	"""Frappe's validated list arguments with natural order, and the parsed search (None without one).
+	`newest_first_walk`: the caller can answer a newest-first page from the search table."""
 	form = frappe.local.form_dict
 	form.filters, text = _pop_search(form.get("filters"))
 	args = get_form_params()
-	condition = search_condition(str(text).strip("% "), for_count=for_count) if text else None
-	if condition:
-		args.filters = _as_list(args.doctype, args.filters) + [condition]
+	newest_first = newest_first_walk and _is_newest_first(args.order_by)
 	if args.order_by:
 		args.order_by = natural_order_by(args.order_by)
-	return args
+	search = Search(str(text).strip("% "), for_count=for_count, newest_first=newest_first) if text else None
+	return args, (search or None)
+
+
+def _is_newest_first(order_by: str | None) -> bool:
+	normal = (order_by or "").replace("`", "").replace("tabTicket.", "").strip().lower()
+	return normal in ("creation desc", "")
+
+
+def _execute_page(args, search):
+	"""Runs the list query; a search walked in the search table is answered from its newest matches.
+
+	The n newest matches, narrowed by the other filters, give the page exactly when they fill it (every
+	match newer than the n-th is among them) or when there are no more matches. Otherwise the batch grows;
+	past WALK_BUDGET_ROWS the `tabTicket` condition answers instead."""
+	filters = _as_list(args.doctype, args.filters)
+	page_length = cint(args.page_length)
+	if not search or not search.walks_search_table or not page_length:
+		return execute(**{**args, "filters": filters + ([search.condition()] if search else [])})
+	batch = cint(args.start) + page_length
+	while batch <= WALK_BUDGET_ROWS:
+		names = search.newest_matches(batch)
+		if not names:
+			return []
+		rows = execute(**{**args, "filters": filters + [["Ticket", "name", "in", names]]})
+		if len(rows) >= page_length or len(names) < batch:
+			return rows
+		batch *= WALK_GROWTH
+	return execute(**{**args, "filters": filters + [search.condition()]})
 
 
 def _is_ticket() -> bool:
@@ -78,8 +113,8 @@ def _is_ticket() -> bool:
 def get():
 	if not _is_ticket():
 		return frappe_reportview.get()
-	args = _ticket_args()
-	return compress(execute(**args), args=args)
+	args, search = _ticket_args_and_search(newest_first_walk=True)
+	return compress(_execute_page(args, search), args=args)
 
 
 @frappe.whitelist()
@@ -87,7 +122,7 @@ def get():
 def get_list():
 	if not _is_ticket():
 		return frappe_reportview.get_list()
-	return execute(**_ticket_args())
+	return _execute_page(*_ticket_args_and_search(newest_first_walk=True))
 
 
 @frappe.whitelist()

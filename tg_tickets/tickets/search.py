@@ -2,14 +2,20 @@
 
 Both ways of matching mean the same thing: every word of the query starts a word of the title or the
 description (case-insensitive). Which way runs depends on how common the words are:
-- the FULLTEXT index (`MATCH ... AGAINST`, boolean mode) costs a few µs per ticket holding the word it looks
+- the FULLTEXT index (`MATCH ... AGAINST`, boolean mode) costs ~10 µs per ticket holding the word it looks
   up: ideal for rare words, hopeless for a word in 20 % of a million tickets (over a second);
-- walking the newest-first index and testing each row (LIKE, then a word-boundary REGEXP) costs a few µs per
-  row and stops once the page is full: ideal for common words, hopeless for rare ones — and for common
-  words that rarely occur together ("printer badger").
+- walking the newest tickets and testing each one stops once the page is full: ideal for common words,
+  hopeless for rare ones — and for common words that rarely occur together ("printer badger").
 One pass over the newest rows counts each word's matches and their joint matches; the cost model then picks
 walking, or FULLTEXT on the rarest word with the other words tested on its matches. Probes are cached
 briefly per set of words.
+
+The walk reads the search table `tg_ticket_search_text`, one narrow row per ticket (lower-cased title and
+description, binary collation) clustered by (creation, ticket): the newest rows sit next to each other and a
+binary LIKE is a plain byte search, so a walk costs <1 µs per ticket instead of ~7 µs for a primary-key
+lookup of every row of `tabTicket` (whose keys are random codes). The Ticket controller keeps it current;
+it is created and backfilled on migrate and dropped on uninstall. Ticket creation times never change, which
+the table's order relies on.
 """
 
 import re
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 import frappe
 
 FULLTEXT_INDEX = "ticket_text_ft"
+SEARCH_TABLE = "tg_ticket_search_text"
 # InnoDB ignores shorter tokens and these stopwords; such words are matched by REGEXP only.
 MIN_TOKEN = 3
 INNODB_STOPWORDS = set(
@@ -26,17 +33,70 @@ INNODB_STOPWORDS = set(
 )
 PROBE_ROWS = 2000  # newest rows the density probe may read
 PAGE = 20
-# Measured at 1M tickets on the dev machine (benchmarks/ticket_list.py): reading one row of the newest-first
-# walk and testing it costs ~5 µs; FULLTEXT costs ~6 µs per matching ticket of the word it looks up.
-WALK_COST_PER_ROW = 5
-FULLTEXT_COST_PER_MATCH = 6
+# Measured at 1M tickets (benchmarks/ticket_list.py), µs: reading and testing one row of the search table
+# (newest first) ~0.7; one row of `tabTicket` through an index (the walk for other sort orders) ~7;
+# FULLTEXT ~10 per matching ticket of the word it looks up.
+SEARCH_TABLE_COST_PER_ROW = 1
+TICKET_ROW_COST = 7
+FULLTEXT_COST_PER_MATCH = 10
 DENSITY_CACHE_SECONDS = 300
+# A walk of the search table grows its batch by this factor while other filters leave the page short,
+# up to WALK_BUDGET_ROWS candidates; past that the FULLTEXT or `tabTicket` condition answers.
+WALK_GROWTH = 8
+WALK_BUDGET_ROWS = 2_000
 
 
 def ensure_fulltext_index() -> None:
 	exists = frappe.db.sql("show index from `tabTicket` where Key_name = %s", (FULLTEXT_INDEX,))
 	if not exists:
 		frappe.db.sql_ddl(f"alter table `tabTicket` add fulltext index `{FULLTEXT_INDEX}` (title, description)")
+
+
+def ensure_search_table() -> None:
+	"""Creates the search table and fills it when it is empty while tickets exist (a site that had tickets
+	before the table was introduced, or whose table was lost)."""
+	frappe.db.sql_ddl(
+		f"""create table if not exists `{SEARCH_TABLE}` (
+			creation datetime(6) not null,
+			ticket varchar(140) not null,
+			body longtext collate utf8mb4_bin,
+			primary key (creation, ticket),
+			unique key ticket (ticket)
+		) engine=InnoDB row_format=dynamic default charset=utf8mb4 collate=utf8mb4_unicode_ci"""
+	)
+	if frappe.db.sql("select 1 from `tabTicket` limit 1") and not frappe.db.sql(f"select 1 from `{SEARCH_TABLE}` limit 1"):
+		backfill_search_table()
+
+
+def backfill_search_table() -> None:
+	frappe.db.sql(
+		f"""insert ignore into `{SEARCH_TABLE}` (creation, ticket, body)
+		select creation, name, {_body_sql('title', 'description')} from `tabTicket`"""
+	)
+
+
+def drop_search_table() -> None:
+	frappe.db.sql_ddl(f"drop table if exists `{SEARCH_TABLE}`")
+
+
+def _body_sql(title: str, description: str) -> str:
+	return f"lower(concat_ws('\\n', {title}, {description}))"
+
+
+def index_ticket(doc) -> None:
+	"""Keeps the ticket's row of the search table current (from the controller, in its transaction)."""
+	before = doc.get_doc_before_save()
+	if before and before.title == doc.title and before.description == doc.description:
+		return
+	frappe.db.sql(
+		f"""insert into `{SEARCH_TABLE}` (creation, ticket, body) values (%s, %s, {_body_sql('%s', '%s')})
+		on duplicate key update body = values(body)""",
+		(doc.creation, doc.name, doc.title, doc.description),
+	)
+
+
+def unindex_ticket(name: str) -> None:
+	frappe.db.sql(f"delete from `{SEARCH_TABLE}` where ticket = %s", (name,))
 
 
 def words_of(text: str) -> list[str]:
@@ -63,6 +123,11 @@ def regexp_condition(words: list[str]) -> str:
 		f"({like_condition(w)} and (`tabTicket`.title regexp {_regexp(w)} or `tabTicket`.description regexp {_regexp(w)}))"
 		for w in words
 	)
+
+
+def body_condition(words: list[str]) -> str:
+	"""The same match on the search table's lower-cased body (binary: LIKE is a byte search)."""
+	return " and ".join(f"(body like {_like(w)} and body regexp {_regexp(w)})" for w in words)
 
 
 def fulltext_condition(words: list[str]) -> str:
@@ -101,10 +166,11 @@ class Plan:
 	fulltext_word: str | None = None  # the word looked up in the FULLTEXT index when not walking
 
 
-def choose_plan(indexed: list[str], probe: Probe, total_rows: int) -> Plan:
+def choose_plan(indexed: list[str], probe: Probe, total_rows: int, walk_cost_per_row: float = SEARCH_TABLE_COST_PER_ROW) -> Plan:
 	"""The cheaper of walking the newest rows and looking up the rarest indexed word in FULLTEXT.
 
-	Walking reads PAGE / density(all words together) rows; FULLTEXT visits every ticket holding its word,
+	Walking reads PAGE / density(all words together) rows, at `walk_cost_per_row` (the search table's when
+	the list is newest first, `tabTicket`'s for other orders); FULLTEXT visits every ticket holding its word,
 	so it looks up only the rarest word and tests the others on those tickets. A count of 0 in the probe
 	is taken as half a match: the density is below 1/rows, not zero."""
 	if not indexed:
@@ -115,23 +181,23 @@ def choose_plan(indexed: list[str], probe: Probe, total_rows: int) -> Plan:
 	rarest = min(indexed, key=lambda word: probe.per_word.get(word, 0))
 	together = max(probe.together, 0.5) / rows
 	alone = max(probe.per_word.get(rarest, 0), 0.5) / rows
-	walk_cost = min(PAGE / together, total_rows) * WALK_COST_PER_ROW
+	walk_cost = min(PAGE / together, total_rows) * walk_cost_per_row
 	fulltext_cost = alone * total_rows * FULLTEXT_COST_PER_MATCH
 	return Plan(walk=True) if walk_cost < fulltext_cost else Plan(walk=False, fulltext_word=rarest)
 
 
 def probe_newest(words: list[str]) -> Probe:
-	"""One pass over the newest rows counts each word's matches and their joint matches (LIKE: a cheap
-	superset of the word match, good enough for an estimate); cached briefly per set of words."""
+	"""One pass over the newest rows of the search table counts each word's matches and their joint
+	matches (LIKE: a cheap superset of the word match, good enough for an estimate); cached briefly per
+	set of words."""
 	key = "tg_tickets:search_probe:" + " ".join(sorted(set(words)))
 	cached = frappe.cache.get_value(key)
 	if cached:
 		return Probe(cached["rows"], cached["together"], cached["per_word"])
-	each = [like_condition(word) for word in words]
+	each = [f"body like {_like(word)}" for word in words]
 	counts = frappe.db.sql(
 		f"""select count(*), coalesce(sum({" and ".join(each)}), 0), {", ".join(f"coalesce(sum({c}), 0)" for c in each)}
-		from (select title, description from `tabTicket` force index (creation_idx)
-			order by creation desc limit {PROBE_ROWS}) as `tabTicket`"""
+		from (select body from `{SEARCH_TABLE}` order by creation desc limit {PROBE_ROWS}) as newest"""
 	)[0]
 	probe = Probe(int(counts[0]), int(counts[1]), {word: int(n) for word, n in zip(words, counts[2:])})
 	frappe.cache.set_value(
@@ -141,21 +207,48 @@ def probe_newest(words: list[str]) -> Probe:
 	return probe
 
 
+class Search:
+	"""A parsed search text and the way to answer it.
+
+	`condition()` is a SQL condition on `tabTicket` for any query (counts, any sort order).
+	For newest-first pages, `walks_search_table` says the newest matches are best found by walking the
+	search table: `newest_matches(n)` returns the names of the n newest matching tickets."""
+
+	def __init__(self, text: str, for_count: bool = False, newest_first: bool = False):
+		self.words = list(dict.fromkeys(words_of(text)))
+		self.indexed, self.unindexed = split_words(self.words)
+		self.for_count = for_count
+		self.plan = None
+		if self.words and self.indexed and not for_count:
+			cost = SEARCH_TABLE_COST_PER_ROW if newest_first else TICKET_ROW_COST
+			self.plan = choose_plan(self.indexed, probe_newest(self.words), table_rows(), cost)
+		self.walks_search_table = newest_first and not for_count and (self.plan is None or self.plan.walk)
+
+	def __bool__(self) -> bool:
+		return bool(self.words)
+
+	def condition(self) -> str:
+		if not self.indexed:
+			return regexp_condition(self.words)
+		if self.for_count:
+			# An unbounded count visits every match anyway; FULLTEXT intersects all indexed words fastest.
+			condition = fulltext_condition(self.indexed)
+			return condition + (" and " + regexp_condition(self.unindexed) if self.unindexed else "")
+		if self.plan.walk:
+			return regexp_condition(self.words)
+		others = [word for word in self.words if word != self.plan.fulltext_word]
+		condition = fulltext_condition([self.plan.fulltext_word])
+		return condition + (" and " + regexp_condition(others) if others else "")
+
+	def newest_matches(self, limit: int) -> list[str]:
+		# No query parameters: the LIKE patterns hold literal % signs.
+		return frappe.db.sql(
+			f"select ticket from `{SEARCH_TABLE}` where {body_condition(self.words)} order by creation desc limit {int(limit)}",
+			pluck=True,
+		)
+
+
 def search_condition(text: str, for_count: bool = False) -> str | None:
 	"""A SQL condition on `tabTicket` for the search text, or None when it has no words."""
-	words = list(dict.fromkeys(words_of(text)))
-	if not words:
-		return None
-	indexed, unindexed = split_words(words)
-	if not indexed:
-		return regexp_condition(words)
-	if for_count:
-		# An unbounded count visits every match anyway; FULLTEXT intersects all indexed words fastest.
-		condition = fulltext_condition(indexed)
-		return condition + (" and " + regexp_condition(unindexed) if unindexed else "")
-	plan = choose_plan(indexed, probe_newest(words), table_rows())
-	if plan.walk:
-		return regexp_condition(words)
-	others = [word for word in words if word != plan.fulltext_word]
-	condition = fulltext_condition([plan.fulltext_word])
-	return condition + (" and " + regexp_condition(others) if others else "")
+	search = Search(text, for_count=for_count)
+	return search.condition() if search else None

@@ -4,8 +4,7 @@ import frappe
 from frappe.model.document import Document
 
 from tg_tickets.sla import tracking as sla_tracking
-from tg_tickets.tickets import codes, counters, lifecycle
-from tg_tickets.tickets.search import ensure_fulltext_index
+from tg_tickets.tickets import codes, counters, lifecycle, search
 
 
 class Ticket(Document):
@@ -47,6 +46,7 @@ class Ticket(Document):
 
 	def on_update(self):
 		sla_tracking.after_save(self)
+		search.index_ticket(self)
 		before = self.get_doc_before_save()
 		old_chats = {row.chat for row in before.chats} if before else set()
 		new_chats = {row.chat for row in self.chats}
@@ -58,6 +58,7 @@ class Ticket(Document):
 
 	def after_delete(self):
 		counters.refresh_chat_ticket_counts(self.flags.chats_to_recount or [])
+		search.unindex_ticket(self.name)
 
 
 def on_doctype_update():
@@ -67,4 +68,4 @@ def on_doctype_update():
 	frappe.db.add_index("Ticket", ["assigned_to", "status", "creation"], "assignee_status_creation_idx")
 	frappe.db.add_index("Ticket", ["status_rank", "creation"], "status_rank_creation_idx")
 	frappe.db.add_index("Ticket", ["priority_rank", "creation"], "priority_rank_creation_idx")
-	ensure_fulltext_index()
+	search.ensure_fulltext_index()
