@@ -77,13 +77,17 @@ NAVIGATION_TIMING = """() => {
 }"""
 
 
+def failed(page, what: str):
+	path = os.path.join(os.environ.get("TG_TICKETS_ARTIFACTS") or "/tmp", "desk_table_benchmark_failed.png")
+	page.screenshot(path=path)
+	return RuntimeError(f"{what}; see {path}; page errors: {getattr(page, 'errors', [])}")
+
+
 def rows_ready(page):
 	try:
 		page.wait_for_function(ROWS_READY, timeout=60_000)
 	except Exception:
-		path = os.path.join(os.environ.get("TG_TICKETS_ARTIFACTS") or "/tmp", "desk_table_benchmark_failed.png")
-		page.screenshot(path=path)
-		raise RuntimeError(f"the table did not show {ROWS} rows; see {path}") from None
+		raise failed(page, f"the table did not show {ROWS} rows") from None
 	page.locator(".tg-ticket-table .list-row[data-name]").nth(ROWS - 1).click(trial=True, timeout=60_000)
 
 
@@ -134,6 +138,8 @@ def measure(url: str, runs: int, profile: bool = False):
 		browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
 		context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=url)
 		page = context.new_page()
+		page.errors = []
+		page.on("pageerror", lambda error: page.errors.append(str(error)))
 		page.goto("/login")
 		page.fill("#login_email", MEMBER)
 		page.fill("#login_password", PASSWORD)
@@ -150,7 +156,10 @@ def measure(url: str, runs: int, profile: bool = False):
 
 		def in_app_switch():
 			page.goto("/app/linked-chat")
-			page.wait_for_selector(".list-row-container")
+			try:
+				page.wait_for_selector(".list-row-container", timeout=60_000)
+			except Exception:
+				raise failed(page, "the Linked Chat list did not show") from None
 			started = time.perf_counter()
 			page.evaluate("() => frappe.set_route('List', 'Ticket')")
 			rows_ready(page)
