@@ -91,21 +91,24 @@ def forget_list_settings(user):
 	frappe.cache.hdel("_user_settings", f"Ticket::{user}")
 
 
+# Other benches on this machine share the Redis pub/sub channel and migrate sites of the same name: their
+# "version-update" broadcast would cover the page with a reload prompt mid-test. Every page of a test context
+# (each navigation loads the desk anew) keeps the desk from listening for it, before the desk starts.
+MUTE_VERSION_UPDATES = """document.addEventListener("DOMContentLoaded", () => {
+	const realtime = window.frappe && frappe.realtime;
+	if (!realtime) return;
+	const on = realtime.on;
+	realtime.on = function (event) {
+		return event === "version-update" ? undefined : on.apply(this, arguments);
+	};
+});"""
+
+
 def login(browser, live_site, user):
 	forget_list_settings(user)
 	context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=live_site.url)
 	context.set_default_timeout(TIMEOUT_MS)
-	# Other benches on this machine share the Redis pub/sub channel and migrate sites of the same name:
-	# their "version-update" broadcast would cover the page with a reload prompt mid-test. Every page load
-	# (page.goto included) starts a new desk, so its handler is dropped on each one, as soon as it is bound.
-	context.add_init_script(
-		"""const tg_drop_version_update = setInterval(() => {
-			if (window.frappe && frappe.app && frappe.realtime && frappe.realtime.socket) {
-				frappe.realtime.socket.off('version-update');
-				clearInterval(tg_drop_version_update);
-			}
-		}, 20);"""
-	)
+	context.add_init_script(MUTE_VERSION_UPDATES)
 	page = context.new_page()
 	page.errors = []
 	page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -115,7 +118,6 @@ def login(browser, live_site, user):
 	page.click(".btn-login")
 	page.wait_for_url("**/app**")
 	page.wait_for_function("() => window.frappe && frappe.app && frappe.realtime && frappe.realtime.socket")
-	page.evaluate("() => frappe.realtime.socket.off('version-update')")
 	OPEN_PAGES.append(page)
 	return page
 

@@ -21,8 +21,9 @@ ROW_FIELDS = (
 CHATS_PER_PAGE_LIMIT = 500
 
 
-def _chats_of(ticket_names: list[str]) -> dict[str, list[dict]]:
-	"""Linked chats per ticket, in the ticket's order, with what an avatar shows."""
+def chats_of(ticket_names: list[str]) -> dict[str, list[dict]]:
+	"""Linked chats per ticket, in the ticket's order, with what an avatar shows (for tickets the caller has
+	already read through a permission-checked query)."""
 	if not ticket_names:
 		return {}
 	links = frappe.get_all(
@@ -53,7 +54,7 @@ def ticket_row(doc) -> dict:
 		if df.get("is_custom_field") and df.fieldtype not in no_value_fields:
 			value = doc.get(df.fieldname)
 			row[df.fieldname] = [r.as_dict() for r in value] if isinstance(value, list) else value
-	row["chats"] = _chats_of([doc.name]).get(doc.name, [])
+	row["chats"] = chats_of([doc.name]).get(doc.name, [])
 	return row
 
 
@@ -139,7 +140,7 @@ def list_extras(names) -> dict:
 	names = frappe.parse_json(names) if isinstance(names, str) else names
 	names = list(names or [])[:100]
 	visible = frappe.get_list("Ticket", filters={"name": ("in", names)}, pluck="name", limit=len(names)) if names else []
-	return {"chats": _chats_of(visible)}
+	return {"chats": chats_of(visible)}
 
 
 @frappe.whitelist()

@@ -10,7 +10,8 @@ import json
 import frappe
 from frappe.desk import listview as frappe_listview
 from frappe.desk import reportview as frappe_reportview
-from frappe.desk.reportview import compress, execute, get_form_params
+from frappe.desk.reportview import clean_params, compress, execute, get_form_params, validate_args
+from frappe.model import default_fields, no_value_fields, optional_fields, table_fields
 from frappe.utils import cint, sbool
 
 from tg_tickets.tickets.fields import natural_order_by
@@ -142,6 +143,28 @@ def get_count() -> int:
 		return frappe.db.sql(f"select count(*) from ( {partial_query} ) p")[0][0]
 	args.fields = [f"count({fieldname}) as total_count"]
 	return execute(**args)[0].get("total_count")
+
+
+def first_page(order_by: str, page_length: int, with_comment_count: bool) -> dict:
+	"""The unfiltered ticket list's first page as the desk's list request (reportview.get) would return it:
+	same validation, permissions and natural order. It holds every standard and value field, so whatever
+	field list the table asks for fits in it; the desk takes it when its own request would be the same."""
+	meta = frappe.get_meta("Ticket")
+	names = [f for f in default_fields if f != "doctype"]
+	names += [f for f in optional_fields if f != "_seen" or meta.track_seen]
+	names += [df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields + table_fields and not df.is_virtual]
+	fields = [f"`tabTicket`.`{name}`" for name in dict.fromkeys(names)]
+	args = frappe._dict(
+		doctype="Ticket", fields=list(fields), filters=[], order_by=order_by, start=0,
+		page_length=page_length, with_comment_count=with_comment_count,
+	)
+	clean_params(args)
+	validate_args(args)
+	args.order_by = natural_order_by(args.order_by)
+	return {
+		"fields": fields, "order_by": order_by, "page_length": page_length,
+		"with_comment_count": with_comment_count, "data": compress(execute(**args), args=args),
+	}
 
 
 @frappe.whitelist()

@@ -11,6 +11,7 @@ import { attach_ticket_table } from "./desk/ticket_table";
 import { chat_tickets_panel } from "./desk/chat_tickets";
 import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
+import { serve_ticket_table_from_boot } from "./desk/table_boot";
 
 frappe.provide("tg_tickets");
 
@@ -38,15 +39,4 @@ Object.assign(tg_tickets, {
 
 sla_ticker.start();
 
-// The ticket table's first load takes its List View Settings from boot (one round trip less before the
-// rows); later loads ask the server as usual, so changed settings show on the next visit.
-const get_list_view_settings = frappe.views.ListView.prototype.get_list_view_settings;
-frappe.views.ListView.prototype.get_list_view_settings = function () {
-	const boot = frappe.boot.tg_tickets;
-	if (this.doctype === "Ticket" && boot && "list_settings" in boot) {
-		this.list_view_settings = boot.list_settings || {};
-		delete boot.list_settings;
-		return Promise.resolve(this.list_view_settings);
-	}
-	return get_list_view_settings.call(this);
-};
+serve_ticket_table_from_boot();

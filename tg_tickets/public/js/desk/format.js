@@ -103,8 +103,9 @@ export const badges = {
 	},
 	when_by(datetime, user) {
 		if (!datetime) return `<span class="text-muted">—</span>`;
-		return `<div class="tg-when-by ellipsis" title="${esc(frappe.datetime.str_to_user(datetime))}">
-			<span>${esc(frappe.datetime.str_to_user(datetime).split(" ")[0])}</span>
+		const shown = frappe.datetime.str_to_user(datetime); // a timezone conversion: once per cell
+		return `<div class="tg-when-by ellipsis" title="${esc(shown)}">
+			<span>${esc(shown.split(" ")[0])}</span>
 			${user ? `<span class="text-muted"> · ${esc(frappe.user.full_name(user))}</span>` : ""}</div>`;
 	},
 	lines(text, max = 120) {
