@@ -15,7 +15,7 @@ from frappe.model import default_fields, no_value_fields, optional_fields, table
 from frappe.utils import cint, sbool
 
 from tg_tickets.tickets.fields import natural_order_by
-from tg_tickets.tickets.search import WALK_BUDGET_ROWS, WALK_GROWTH, Search, search_condition
+from tg_tickets.tickets.search import WALK_BUDGET_ROWS, WALK_MARGIN, Search, search_condition
 
 SEARCH_FIELD = "_search"
 
@@ -86,21 +86,27 @@ def _execute_page(args, search):
 	"""Runs the list query; a search walked in the search table is answered from its newest matches.
 
 	The n newest matches, narrowed by the other filters, give the page exactly when they fill it (every
-	match newer than the n-th is among them) or when there are no more matches. Otherwise the batch grows;
-	past WALK_BUDGET_ROWS the `tabTicket` condition answers instead."""
+	match newer than the n-th is among them) or when there are no more matches. Otherwise the walk goes on
+	for as many more matches as the other filters' share so far says the page needs; past WALK_BUDGET_ROWS
+	matches the `tabTicket` condition answers instead."""
 	filters = _as_list(args.doctype, args.filters)
 	page_length = cint(args.page_length)
 	if not search or not search.walks_search_table or not page_length:
 		return execute(**{**args, "filters": filters + ([search.condition()] if search else [])})
-	batch = cint(args.start) + page_length
-	while batch <= WALK_BUDGET_ROWS:
-		names = search.newest_matches(batch)
+	wanted = cint(args.start) + page_length
+	names, last, batch = [], None, wanted
+	while batch > 0:
+		found = search.newest_matches(batch, older_than=last)
+		names += [ticket for _, ticket in found]
 		if not names:
 			return []
 		rows = execute(**{**args, "filters": filters + [["Ticket", "name", "in", names]]})
-		if len(rows) >= page_length or len(names) < batch:
+		if len(rows) >= page_length or len(found) < batch:
 			return rows
-		batch *= WALK_GROWTH
+		last = found[-1]
+		kept = cint(args.start) + len(rows) if rows else 0  # matches that passed the other filters
+		needed = (wanted - kept) * len(names) / max(kept, 1) * WALK_MARGIN
+		batch = min(max(int(needed), batch), WALK_BUDGET_ROWS - len(names))
 	return execute(**{**args, "filters": filters + [search.condition()]})
 
 

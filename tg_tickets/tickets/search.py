@@ -40,9 +40,10 @@ SEARCH_TABLE_COST_PER_ROW = 1
 TICKET_ROW_COST = 7
 FULLTEXT_COST_PER_MATCH = 10
 DENSITY_CACHE_SECONDS = 300
-# A walk of the search table grows its batch by this factor while other filters leave the page short,
-# up to WALK_BUDGET_ROWS candidates; past that the FULLTEXT or `tabTicket` condition answers.
-WALK_GROWTH = 8
+# A walk of the search table takes more matches while other filters leave the page short (sized by the
+# share of matches they kept so far, with this margin), up to WALK_BUDGET_ROWS matches; past that the
+# FULLTEXT or `tabTicket` condition answers.
+WALK_MARGIN = 1.25
 WALK_BUDGET_ROWS = 2_000
 
 
@@ -240,11 +241,17 @@ class Search:
 		condition = fulltext_condition([self.plan.fulltext_word])
 		return condition + (" and " + regexp_condition(others) if others else "")
 
-	def newest_matches(self, limit: int) -> list[str]:
+	def newest_matches(self, limit: int, older_than: tuple | None = None) -> list[tuple]:
+		"""(creation, ticket) of the `limit` newest matching tickets; with `older_than` (the last of an
+		earlier batch) the walk goes on where that batch ended instead of reading its rows again."""
+		after = ""
+		if older_than:
+			creation, ticket = (frappe.db.escape(str(value)) for value in older_than)
+			after = f"and (creation < {creation} or (creation = {creation} and ticket < {ticket}))"
 		# No query parameters: the LIKE patterns hold literal % signs.
 		return frappe.db.sql(
-			f"select ticket from `{SEARCH_TABLE}` where {body_condition(self.words)} order by creation desc limit {int(limit)}",
-			pluck=True,
+			f"""select creation, ticket from `{SEARCH_TABLE}` where {body_condition(self.words)} {after}
+			order by creation desc, ticket desc limit {int(limit)}"""
 		)
 
 
