@@ -1,8 +1,10 @@
 """SLA reminders, breach notices and escalation: each happens once per ticket and event.
 
 Once: `claim` inserts an SLA Notification named "<ticket>:<event>" before anything is sent, in the same
-transaction as the sending (Notification Log rows and queued e-mail are rows too, written by `Outbox`). A second worker or a re-run
-hits the primary key and sends nothing; a failed job rolls back its claim with its messages.
+transaction as the sending (Notification Log rows, queued e-mail and queued Telegram messages are rows too,
+written by `Outbox`). A second worker or a re-run hits the primary key and sends nothing; a failed job rolls
+back its claims with their messages. Event keys carry the clock's cycle (tg_tickets.sla.clock), so a reopened
+ticket is notified again for thresholds its resumed clock crosses.
 
 Escalation, the way helpdesks do it (Zendesk, Freshdesk): the ticket is reassigned to the policy's supervisor,
 every member of the policy's team is notified, and the original agent gets an explicit read share and a notice,
@@ -19,10 +21,10 @@ import importlib.util
 import frappe
 from frappe import _
 from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
-from frappe.utils import escape_html, format_datetime, get_url_to_form, now_datetime
+from frappe.utils import format_datetime, now_datetime
 
 from tg_tickets import permissions
-from tg_tickets.sla import clock, policy, tracking
+from tg_tickets.sla import clock, email_digest, policy, tracking
 
 CLOCK_LABELS = {clock.FIRST_RESPONSE: "first response", clock.RESOLUTION: "resolution"}
 
@@ -92,15 +94,17 @@ def subject_for(ticket, event: clock.Event, due) -> str:
 
 
 class Outbox:
-	"""A job's notifications, written together with the claims: desk notifications in one insert, Telegram
-	messages one by one; e-mail follows in a digest job (send_email_digests) driven by the claim rows."""
+	"""A job's notifications, written in the transaction of their claims when the job flushes: desk
+	notifications in one insert, one e-mail digest per recipient (tg_tickets.sla.email_digest), one Telegram
+	message per agent who linked an account. A dying job rolls back claims and messages together."""
 
 	def __init__(self):
-		self.alerts: list[tuple[str, str, str, str]] = []  # (ticket, user, subject, ticket title)
+		self.alerts: list[tuple[str, str, str, str]] = []  # (ticket, user, subject, claim name)
 
 	def add(self, ticket, event: clock.Event, recipients: list[str], due) -> None:
 		subject = subject_for(ticket, event, format_datetime(due) if due else "—")
-		self.alerts.extend((ticket.name, user, subject, ticket.title) for user in recipients)
+		claim_name = f"{ticket.name}:{event.key}"
+		self.alerts.extend((ticket.name, user, subject, claim_name) for user in recipients)
 
 	def discard(self, ticket_name: str) -> None:
 		self.alerts = [a for a in self.alerts if a[0] != ticket_name]
@@ -108,34 +112,56 @@ class Outbox:
 	def flush(self) -> None:
 		if not self.alerts:
 			return
-		now = now_datetime()
-		frappe.db.bulk_insert(
-			"Notification Log",
-			["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
-			 "document_type", "document_name", "from_user", "read"],
-			[
-				(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert", subject,
-				 "Ticket", ticket, "Administrator", 0)
-				for ticket, user, subject, _title in self.alerts
-			],
+		desk_notifications([(ticket, user, subject) for ticket, user, subject, _claim in self.alerts])
+		by_user: dict[str, list[tuple[str, str]]] = {}
+		for ticket, user, subject, _claim in self.alerts:
+			by_user.setdefault(user, []).append((ticket, subject))
+		email_digest.queue_digests(by_user)
+		telegram_digests(by_user)
+		frappe.db.sql(
+			"update `tabSLA Notification` set emailed_at = %s where name in %s",
+			(now_datetime(), tuple({claim for *_rest, claim in self.alerts})),
 		)
-		users = list(dict.fromkeys(user for _ticket, user, _subject, _title in self.alerts))
-		# What Notification Log's own after_insert does, once per user instead of once per row. The bell's
-		# "unseen" flag is written only where it is not set yet: parallel jobs notifying the same agents
-		# would otherwise queue up on those rows' locks.
-		seen = frappe.db.sql(
-			"select name from `tabNotification Settings` where name in %s and seen = 1", (tuple(users),), pluck=True
-		)
-		for user in seen:
-			set_notifications_as_unseen(user)
-		for user in users:
-			frappe.publish_realtime("notification", after_commit=True, user=user)
-		notify_agent = telegram_notifier()
-		if notify_agent:
-			for _ticket, user, subject, _title in self.alerts:
-				notify_agent(user, subject)
 		self.alerts = []
-		enqueue_email_digests()
+
+
+def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
+	"""(ticket, user, subject) as Notification Log rows in one insert, then what Notification Log's own
+	after_insert does, once per user instead of once per row."""
+	now = now_datetime()
+	frappe.db.bulk_insert(
+		"Notification Log",
+		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
+		 "document_type", "document_name", "from_user", "read"],
+		[
+			(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert", subject,
+			 "Ticket", ticket, "Administrator", 0)
+			for ticket, user, subject in alerts
+		],
+	)
+	users = list(dict.fromkeys(user for _ticket, user, _subject in alerts))
+	# The bell's "unseen" flag is written only where it is not set yet: parallel jobs notifying the same
+	# agents would otherwise queue up on those rows' locks.
+	seen = frappe.db.sql(
+		"select name from `tabNotification Settings` where name in %s and seen = 1", (tuple(users),), pluck=True
+	)
+	for user in seen:
+		set_notifications_as_unseen(user)
+	for user in users:
+		frappe.publish_realtime("notification", after_commit=True, user=user)
+
+
+def telegram_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> None:
+	"""One Telegram message per agent with a linked account, listing their alerts (split by Telegram's
+	length limit): an agent never gets a burst of hundreds of messages, and the bot stays in its rate limits."""
+	notify_agent = telegram_notifier()
+	if not notify_agent:
+		return
+	linked = set(
+		frappe.db.sql("select user from `tabTelegram Agent` where user in %s", (tuple(alerts_by_user),), pluck=True)
+	)
+	for user in sorted(linked):
+		notify_agent(user, "\n".join(subject for _ticket, subject in alerts_by_user[user]))
 
 
 def enqueue_email_digests() -> None:
@@ -153,21 +179,18 @@ def emails_pending() -> bool:
 
 
 def send_email_digests(limit: int = 2000) -> int:
-	"""RQ job: the pending e-mail digests, committed."""
+	"""RQ job: the e-mail of claims that have none yet, committed."""
 	sent = email_digests(limit)
 	frappe.db.commit()  # a background job, not a controller
 	return sent
 
 
 def email_digests(limit: int = 2000) -> int:
-	"""One e-mail per recipient listing their SLA alerts not e-mailed yet; returns e-mails queued.
-
-	E-mail is rendered by Frappe (CSS inlining costs a good part of a second per message), so alerts are
-	batched per recipient instead of one message per ticket and event. The rows are locked (SKIP LOCKED:
-	parallel digests split the work) and stamped in the same transaction as the queued e-mail: once each.
-	"""
+	"""Queues the e-mail of claims not e-mailed yet (claims recorded before e-mail was written with them, by
+	the SLA jobs' Outbox); returns e-mails queued. The rows are locked (SKIP LOCKED: parallel runs split the
+	work) and stamped in the same transaction as the queued e-mail: once each."""
 	rows = frappe.db.sql(
-		"""select name, ticket, event, kind, event_at, recipients from `tabSLA Notification`
+		"""select name, ticket, event, event_at, recipients from `tabSLA Notification`
 		where emailed_at is null order by creation limit %s for update skip locked""",
 		(limit,),
 		as_dict=True,
@@ -175,47 +198,18 @@ def email_digests(limit: int = 2000) -> int:
 	if not rows:
 		return 0
 	titles = dict(frappe.db.sql("select name, title from `tabTicket` where name in %s", (tuple({r.ticket for r in rows}),)))
-	by_user: dict[str, list] = {}
+	by_user: dict[str, list[tuple[str, str]]] = {}
 	for row in rows:
-		row.title = titles.get(row.ticket)
-		event = clock.Event(row.event, row.event.split(":")[0], row.kind, row.event_at,
-			int(row.event.split(":")[2]) if row.kind == "reminder" else None)
-		subject = subject_for(frappe._dict(name=row.ticket, title=row.title or row.ticket), event, format_datetime(row.event_at))
+		ticket = frappe._dict(name=row.ticket, title=titles.get(row.ticket) or row.ticket)
+		subject = subject_for(ticket, clock.Event.from_key(row.event, row.event_at), format_datetime(row.event_at))
 		for user in (row.recipients or "").splitlines():
-			by_user.setdefault(user, []).append((row.ticket, subject, row.title))
-	emails = dict(frappe.db.sql("select name, email from `tabUser` where name in %s", (tuple(by_user) or ("",),))) if by_user else {}
-	sent = 0
-	for user, alerts in by_user.items():
-		if emails.get(user):
-			sent += send_email(emails[user], alerts)
+			by_user.setdefault(user, []).append((row.ticket, subject))
+	sent = email_digest.queue_digests(by_user)
 	frappe.db.sql(
 		"update `tabSLA Notification` set emailed_at = %s where name in %s",
 		(now_datetime(), tuple(r.name for r in rows)),
 	)
 	return sent
-
-
-def send_email(email: str, alerts: list[tuple[str, str, str]]) -> bool:
-	"""One queued e-mail per recipient and run (sent by Frappe's e-mail queue). A site without an outgoing
-	account gets none: the desk notification stands, so an SLA event is not lost over a missing mail setup."""
-	subject = alerts[0][1] if len(alerts) == 1 else _("{0} SLA alerts on your tickets").format(len(alerts))
-	items = "".join(
-		f'<li><a href="{get_url_to_form("Ticket", ticket)}">{escape_html(subject)}</a></li>' for ticket, subject, _t in alerts
-	)
-	try:
-		frappe.sendmail(
-			recipients=[email],
-			subject=subject,
-			message=f"<ul>{items}</ul>",
-			reference_doctype="Ticket",
-			reference_name=alerts[0][0] if len(alerts) == 1 else None,
-			now=False,
-		)
-	except frappe.OutgoingEmailError:
-		frappe.clear_last_message()
-		frappe.logger("tg_tickets.sla").warning(f"SLA e-mail to {email} skipped: no outgoing e-mail account")
-		return False
-	return True
 
 
 def telegram_notifier():
