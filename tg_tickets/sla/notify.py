@@ -24,13 +24,14 @@ from frappe.desk.doctype.notification_log.notification_log import set_notificati
 from frappe.utils import format_datetime, now_datetime
 
 from tg_tickets import permissions
-from tg_tickets.sla import clock, email_digest, policy, tracking
+from tg_tickets.sla import bulk, clock, email_digest, policy, tracking
 
 CLOCK_LABELS = {clock.FIRST_RESPONSE: "first response", clock.RESOLUTION: "resolution"}
 
 
 def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 	"""True for the one caller that gets to send this event for this ticket (the primary key decides).
+	`emailed_at` is set with the claim: the caller's Outbox queues the e-mail in the same transaction.
 
 	A plain INSERT rather than a document insert: the sweep claims up to thousands a minute, and a
 	duplicate must cost one failed statement, not a rolled-back transaction."""
@@ -42,13 +43,43 @@ def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 			emailed_at)
 			values (%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, %s)""",
 			(f"{ticket_name}:{event.key}", now, now, ticket_name, event.key, event.kind,
-			 tracking.to_naive(event.at), "\n".join(recipients), None if recipients else now),
+			 tracking.to_naive(event.at), "\n".join(recipients), now),
 		)
 	except Exception as exc:
 		if frappe.db.is_primary_key_violation(exc):
 			return False
 		raise
 	return True
+
+
+def claim_all(claims: list[tuple[str, clock.Event, list[str]]]) -> set[tuple[str, str]]:
+	"""(ticket, event key) of the claims this caller won: all of them in one insert, the usual case; when
+	another worker or an earlier run holds some (the insert fails as a whole), one by one."""
+	if not claims:
+		return set()
+	now = now_datetime()
+	try:
+		bulk.insert_rows(
+			"SLA Notification",
+			["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "ticket", "event", "kind",
+			 "event_at", "recipients", "emailed_at"],
+			[
+				(f"{ticket}:{event.key}", now, now, "Administrator", "Administrator", 0, 0, ticket, event.key, event.kind,
+				 tracking.to_naive(event.at), "\n".join(users), now)
+				for ticket, event, users in claims
+			],
+		)
+	except Exception as exc:
+		if not frappe.db.is_primary_key_violation(exc):
+			raise
+		return {(ticket, event.key) for ticket, event, users in claims if claim(ticket, event, users)}
+	return {(ticket, event.key) for ticket, event, _users in claims}
+
+
+def unclaim(ticket_name: str, event_keys: list[str]) -> None:
+	"""Gives claims back (their notifications were not written): the next sweep claims them again."""
+	if event_keys:
+		frappe.db.delete("SLA Notification", {"name": ("in", [f"{ticket_name}:{key}" for key in event_keys])})
 
 
 class Recipients:
@@ -99,12 +130,11 @@ class Outbox:
 	message per agent who linked an account. A dying job rolls back claims and messages together."""
 
 	def __init__(self):
-		self.alerts: list[tuple[str, str, str, str]] = []  # (ticket, user, subject, claim name)
+		self.alerts: list[tuple[str, str, str]] = []  # (ticket, user, subject)
 
 	def add(self, ticket, event: clock.Event, recipients: list[str], due) -> None:
 		subject = subject_for(ticket, event, format_datetime(due) if due else "—")
-		claim_name = f"{ticket.name}:{event.key}"
-		self.alerts.extend((ticket.name, user, subject, claim_name) for user in recipients)
+		self.alerts.extend((ticket.name, user, subject) for user in recipients)
 
 	def discard(self, ticket_name: str) -> None:
 		self.alerts = [a for a in self.alerts if a[0] != ticket_name]
@@ -112,16 +142,12 @@ class Outbox:
 	def flush(self) -> None:
 		if not self.alerts:
 			return
-		desk_notifications([(ticket, user, subject) for ticket, user, subject, _claim in self.alerts])
+		desk_notifications(self.alerts)
 		by_user: dict[str, list[tuple[str, str]]] = {}
-		for ticket, user, subject, _claim in self.alerts:
+		for ticket, user, subject in self.alerts:
 			by_user.setdefault(user, []).append((ticket, subject))
 		email_digest.queue_digests(by_user)
 		telegram_digests(by_user)
-		frappe.db.sql(
-			"update `tabSLA Notification` set emailed_at = %s where name in %s",
-			(now_datetime(), tuple({claim for *_rest, claim in self.alerts})),
-		)
 		self.alerts = []
 
 
@@ -129,7 +155,7 @@ def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
 	"""(ticket, user, subject) as Notification Log rows in one insert, then what Notification Log's own
 	after_insert does, once per user instead of once per row."""
 	now = now_datetime()
-	frappe.db.bulk_insert(
+	bulk.insert_rows(
 		"Notification Log",
 		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
 		 "document_type", "document_name", "from_user", "read"],
@@ -139,9 +165,9 @@ def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
 			for ticket, user, subject in alerts
 		],
 	)
-	users = list(dict.fromkeys(user for _ticket, user, _subject in alerts))
-	# The bell's "unseen" flag is written only where it is not set yet: parallel jobs notifying the same
-	# agents would otherwise queue up on those rows' locks.
+	users = sorted({user for _ticket, user, _subject in alerts})
+	# The bell's "unseen" flag is written only where it is not set yet (parallel jobs notifying the same
+	# agents would otherwise queue up on those rows' locks), in one order (or they could deadlock).
 	seen = frappe.db.sql(
 		"select name from `tabNotification Settings` where name in %s and seen = 1", (tuple(users),), pluck=True
 	)
@@ -152,8 +178,8 @@ def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
 
 
 def telegram_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> None:
-	"""One Telegram message per agent with a linked account, listing their alerts (split by Telegram's
-	length limit): an agent never gets a burst of hundreds of messages, and the bot stays in its rate limits."""
+	"""One Telegram message per agent with a linked account: an agent never gets a burst of hundreds of
+	messages, and the bot stays within Telegram's rate limits."""
 	notify_agent = telegram_notifier()
 	if not notify_agent:
 		return
@@ -161,7 +187,22 @@ def telegram_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> None:
 		frappe.db.sql("select user from `tabTelegram Agent` where user in %s", (tuple(alerts_by_user),), pluck=True)
 	)
 	for user in sorted(linked):
-		notify_agent(user, "\n".join(subject for _ticket, subject in alerts_by_user[user]))
+		notify_agent(user, telegram_digest_text([subject for _ticket, subject in alerts_by_user[user]]))
+
+
+def telegram_digest_text(subjects: list[str], limit: int = 4000) -> str:
+	"""The alerts, one a line, within one Telegram message (4,096 characters); the rest is counted, as the
+	desk notifications and the e-mail list them all."""
+	if len(subjects) == 1:
+		return subjects[0]
+	lines = [_("{0} SLA alerts on your tickets:").format(len(subjects))]
+	for index, subject in enumerate(subjects):
+		more = _("… and {0} more in the desk's notifications").format(len(subjects) - index)
+		if sum(len(line) + 1 for line in lines) + len(subject) + 3 + len(more) > limit:
+			lines.append(more)
+			break
+		lines.append(f"• {subject}")
+	return "\n".join(lines)
 
 
 def enqueue_email_digests() -> None:
