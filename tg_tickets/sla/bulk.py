@@ -12,12 +12,16 @@ from collections.abc import Sequence
 import frappe
 
 
-def insert_rows(doctype: str, fields: Sequence[str], rows: Sequence[Sequence], chunk: int = 2000) -> None:
+def insert_rows(
+	doctype: str, fields: Sequence[str], rows: Sequence[Sequence], chunk: int = 2000, ignore_duplicates: bool = False
+) -> None:
+	"""`ignore_duplicates`: rows whose key exists are skipped (INSERT IGNORE) instead of failing the statement."""
+	verb = "insert ignore" if ignore_duplicates else "insert"
 	placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
 	columns = ", ".join(f"`{field}`" for field in fields)
 	for start in range(0, len(rows), chunk):
 		part = rows[start : start + chunk]
 		frappe.db.sql(
-			f"insert into `tab{doctype}` ({columns}) values {', '.join([placeholders] * len(part))}",
+			f"{verb} into `tab{doctype}` ({columns}) values {', '.join([placeholders] * len(part))}",
 			[value for row in part for value in row],
 		)
