@@ -27,6 +27,7 @@ import frappe
 
 OPEN_PREFIX = "SLB"  # open tickets, nothing due
 DUE_PREFIX = "SLD"  # tickets with a due reminder
+LEGACY_PREFIX = "SLL"  # open tickets from before SLA tracking, for the backfill
 POLICY = "SLA Benchmark"
 AGENTS = [f"sla.bench.agent{i}@tickets.test" for i in range(10)]
 LINKED_AGENTS = 5  # of the agents above, those with a linked Telegram account
@@ -97,7 +98,11 @@ def seed(prefix, first, count, due=False):
 
 
 def cleanup():
-	for prefix in (OPEN_PREFIX, DUE_PREFIX):
+	for prefix in (LEGACY_PREFIX,):
+		while frappe.db.sql(f"select 1 from `tabSLA Notification` where ticket like '{prefix}%%' limit 1"):
+			frappe.db.sql(f"delete from `tabSLA Notification` where ticket like '{prefix}%%' limit 50000")
+			frappe.db.commit()
+	for prefix in (OPEN_PREFIX, DUE_PREFIX, LEGACY_PREFIX):
 		while frappe.db.sql(f"select 1 from `tabTicket` where name like '{prefix}%%' limit 1"):
 			frappe.db.sql(f"delete from `tabTicket` where name like '{prefix}%%' limit 50000")
 			frappe.db.commit()
@@ -118,6 +123,42 @@ def reset_due_side_effects():
 		(frappe.utils.now_datetime(),),
 	)
 	frappe.db.commit()
+
+
+def seed_legacy(count):
+	"""Open tickets without any SLA field, created over the last 10 days (HIGH: most crossed some threshold)."""
+	chunk = 100_000
+	for start in range(0, count, chunk):
+		end = min(start + chunk, count) - 1
+		frappe.db.sql(
+			f"""insert into `tabTicket` (name, creation, modified, owner, modified_by, docstatus, idx, title, status,
+				priority, status_rank, priority_rank, assigned_to, file_count, comment_count, sla_escalation_disabled,
+				sla_policy_overridden, sla_paused_seconds)
+			select concat(%(prefix)s, lpad(seq, 7, '0')), %(now)s - interval (seq mod 14400) minute, %(now)s,
+				'Administrator', 'Administrator', 0, 0, concat('Legacy ticket ', seq), 'OPEN', 'HIGH', 2, 3,
+				elt(1 + seq mod 10, {", ".join(frappe.db.escape(a) for a in AGENTS)}), 0, 0, 0, 0, 0
+			from seq_{start}_to_{end}""",
+			{"prefix": LEGACY_PREFIX, "now": frappe.utils.now_datetime()},
+		)
+		frappe.db.commit()
+
+
+def time_backfill(count):
+	"""The backfill patch's function over `count` legacy tickets, the benchmark policy as the default."""
+	from tg_tickets.sla import backfill
+
+	frappe.db.set_value("SLA Policy", POLICY, "is_default", 1)
+	frappe.db.commit()
+	t = time.perf_counter()
+	seed_legacy(count)
+	seeded = time.perf_counter() - t
+	t = time.perf_counter()
+	done = backfill.backfill_open_tickets()
+	took = time.perf_counter() - t
+	unannounced = frappe.db.sql(f"select count(*) from `tabSLA Notification` where ticket like '{LEGACY_PREFIX}%%'")[0][0]
+	print(f"backfill: {count:,} legacy open tickets (seeded in {seeded:.1f} s): {done:,} got an SLA in {took:.1f} s "
+		f"({took / max(done, 1) * 1e6:.0f} µs a ticket, batches of {backfill.BATCH}), {unannounced:,} past thresholds "
+		"recorded unannounced")
 
 
 def time_sweep(runs=50):
@@ -314,6 +355,7 @@ def main():
 	parser.add_argument("--worker-niceness", type=int, help="instead of Frappe's (background_process_niceness, +10)")
 	parser.add_argument("--rounds", type=int, default=3, help="timed runs of the due tickets")
 	parser.add_argument("--profile", action="store_true", help="also run the due tickets' jobs in-process under cProfile")
+	parser.add_argument("--backfill", type=int, default=0, help="legacy open tickets for the backfill patch's timing")
 	parser.add_argument("--keep", action="store_true", help="keep the seeded rows")
 	args = parser.parse_args()
 	connect(args.site)
@@ -351,6 +393,8 @@ def main():
 			print(f"seeded to {size:>9,} open tickets in {time.perf_counter() - t:6.1f} s")
 			median, p95, worst = time_sweep()
 			print(f"  sweep, nothing due, {open_count():>9,} open: median {median:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms")
+		if args.backfill:
+			time_backfill(args.backfill)
 		print("EXPLAIN:", frappe.db.sql(
 			"explain select name from `tabTicket` where next_sla_event_at <= %s order by next_sla_event_at limit 5000",
 			(frappe.utils.now_datetime(),),

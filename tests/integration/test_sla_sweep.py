@@ -204,6 +204,18 @@ def test_one_job_sends_each_agent_one_email_and_one_telegram_message_listing_the
 	frappe.db.delete("Telegram Agent", {"user": people["agent"]})
 
 
+def test_a_claim_left_without_its_email_gets_it_from_the_digest_job_once(policy, people):
+	ticket = make_ticket_at(T0, priority="HIGH", assigned_to=people["agent"])
+	notify.claim(ticket.name, Event(BREACH, "first_response", "breach", T0 + timedelta(minutes=30)), [people["agent"]])
+	# as claims were stored before e-mail went out with them
+	frappe.db.set_value("SLA Notification", f"{ticket.name}:{BREACH}", "emailed_at", None, update_modified=False)
+	mails_before = emails(people["agent"])
+	assert notify.emails_pending()
+	assert notify.email_digests() == 1
+	assert notify.email_digests() == 0
+	assert emails(people["agent"]) == mails_before + 1 and not notify.emails_pending()
+
+
 def test_claiming_an_event_twice_fails_the_second_time(policy):
 	ticket = make_ticket_at(T0, priority="HIGH")
 	event = Event(BREACH, "first_response", "breach", T0 + timedelta(minutes=30))
