@@ -223,6 +223,16 @@ def test_claiming_an_event_twice_fails_the_second_time(policy):
 	assert notify.claim(ticket.name, event, []) is False
 
 
+def test_claiming_many_at_once_wins_only_those_nobody_holds(policy):
+	ticket = make_ticket_at(T0, priority="HIGH")
+	reminder = Event(REMINDER, "first_response", "reminder", T0 + timedelta(minutes=22), 75)
+	breach = Event(BREACH, "first_response", "breach", T0 + timedelta(minutes=30))
+	assert notify.claim(ticket.name, breach, []) is True  # another worker got there first
+	assert notify.claim_all([(ticket.name, reminder, []), (ticket.name, breach, [])]) == {(ticket.name, REMINDER)}
+	assert notify.claim_all([(ticket.name, reminder, []), (ticket.name, breach, [])]) == set()
+	assert frappe.db.count("SLA Notification", {"ticket": ticket.name}) == 2
+
+
 # --- two workers at once (committed data: each worker has its own connection) -----------------------------
 
 
