@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import frappe
 import pytest
+from frappe.email.doctype.email_queue.email_queue import SendMailContext
 from frappe.utils import get_datetime
 
 from tests import telegram_fakes as tg
@@ -198,6 +199,11 @@ def test_one_job_sends_each_agent_one_email_and_one_telegram_message_listing_the
 	html = message.get_body(("html",)).get_content()
 	assert f"/app/ticket/{first.name}" in html and f"/app/ticket/{second.name}" in html
 	assert "VPN &amp; e-mail down" in html and "VPN & e" not in html  # escaped
+	# what Frappe's e-mail queue sends for this row
+	queue = frappe.get_doc("Email Queue", queued.name)
+	assert queue.status == "Not Sent" and [r.recipient for r in queue.recipients] == [people["agent"]]
+	sent = email.message_from_bytes(SendMailContext(queue).build_message(people["agent"]), policy=email.policy.default)
+	assert sent["To"] == people["agent"] and sent["Subject"] == "4 SLA alerts on your tickets"
 	[dm] = telegram_messages(chat=telegram_id)
 	assert dm.status == "Queued" and dm.text.startswith("4 SLA alerts on your tickets:")
 	assert all(f"#{name}" in dm.text for name in (first.name, second.name))
