@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tg_tickets.sla.clock import (
-	AT_RISK, BREACHED, MET, ON_TRACK, PAUSED, BusinessCalendar, Rules, Targets, Window, compute,
+	AT_RISK, BREACHED, MET, ON_TRACK, PAUSED, BusinessCalendar, Event, Rules, Targets, Window, compute,
 )
 
 UTC = timezone.utc
@@ -152,6 +152,32 @@ def test_reopen_after_resolution_resumes_with_the_time_already_used():
 	assert result.resolution.elapsed_seconds == 2 * H
 	assert result.resolution.due == berlin(2026, 3, 4, 11)
 	assert result.state == ON_TRACK
+
+
+def test_a_threshold_crossed_before_a_reopen_keeps_its_key_and_one_crossed_after_it_is_a_new_cycle():
+	cal = BusinessCalendar("UTC")
+	created = datetime(2026, 3, 2, 8, tzinfo=UTC)
+	history = [(created, "OPEN"), (created + timedelta(hours=3, minutes=30), "SOLVED"), (created + timedelta(days=1), "OPEN")]
+	result = compute(targets(resolution=4), cal, history, created + timedelta(days=1), Rules(escalation_enabled=False))
+	# 3 h of 4 h were used before the solve: the 75 % reminder stays in cycle 0, the breach falls in cycle 1
+	assert {e.key: e.at for e in result.events} == {
+		"resolution:reminder:75": created + timedelta(hours=3),
+		"resolution:breach@1": created + timedelta(days=1, minutes=30),
+	}
+	# reopened a second time, with a longer target: both thresholds are crossed again, in cycle 2
+	history += [(created + timedelta(days=1, hours=1), "SOLVED"), (created + timedelta(days=2), "OPEN")]
+	result = compute(targets(resolution=8), cal, history, created + timedelta(days=2), Rules(escalation_enabled=False))
+	assert {e.key: e.at for e in result.events} == {
+		"resolution:reminder:75@2": created + timedelta(days=2, hours=1, minutes=30),
+		"resolution:breach@2": created + timedelta(days=2, hours=3, minutes=30),
+	}
+	assert result.next_event_at(done={"resolution:reminder:75"}) == created + timedelta(days=2, hours=1, minutes=30)
+
+
+@pytest.mark.parametrize("key", ["resolution:reminder:75", "resolution:breach@1", "first_response:reminder:50@12"])
+def test_an_event_key_names_its_clock_kind_threshold_and_cycle(key):
+	event = Event.from_key(key, datetime(2026, 3, 2, tzinfo=UTC))
+	assert Event.make(event.clock, event.kind, event.at, event.percent, event.cycle) == event
 
 
 def test_closed_late_is_breached():

@@ -17,12 +17,17 @@ Rules (the issue's clock rules, made precise):
 - While a clock is paused, its due time is a projection "if the clock resumed now"; it moves until resumed.
 - A due-time override is a fixed moment: pauses and business hours no longer move it; its reminders and
   escalation are spaced proportionally in wall time between the clock's start and the override.
+- Events are keyed per cycle: a reopen starts a new cycle, and an event's key names the cycle its moment falls
+  in ("resolution:breach" in the first, "resolution:breach@1" after the first reopen). A threshold crossed
+  before the reopen keeps its old key (the resumed clock does not cross it again), one crossed after it is new
+  and notifies again, e.g. once a longer target or a new deadline moves the breach past the reopen.
 
 All datetimes are timezone-aware; naive datetimes are refused with a ValueError.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -155,6 +160,14 @@ def segments(history: Sequence[tuple[datetime, str]], now: datetime) -> list[Seg
 	return result
 
 
+def reopen_times(segs: Sequence[Segment]) -> list[datetime]:
+	"""The moments a solved or closed ticket was reopened, ascending: each starts a new cycle of its clocks."""
+	return [
+		seg.start for prev, seg in zip(segs, segs[1:])
+		if prev.status in STOPPING_STATUSES and seg.status not in STOPPING_STATUSES
+	]
+
+
 # --- policy inputs ---------------------------------------------------------------------------------------
 
 
@@ -202,13 +215,27 @@ class Rules:
 
 @dataclasses.dataclass(frozen=True)
 class Event:
-	"""Something the sweep must do once: `key` is unique per ticket (e.g. "resolution:reminder:75")."""
+	"""Something the sweep must do once: `key` is unique per ticket (e.g. "resolution:reminder:75", or
+	"resolution:reminder:75@2" in the cycle after the second reopen)."""
 
 	key: str
 	clock: str
 	kind: str  # reminder | breach | escalation
 	at: datetime
 	percent: int | None = None
+	cycle: int = 0
+
+	@classmethod
+	def make(cls, clock: str, kind: str, at: datetime, percent: int | None = None, cycle: int = 0) -> Event:
+		key = f"{clock}:{kind}" + (f":{percent}" if percent is not None else "") + (f"@{cycle}" if cycle else "")
+		return cls(key, clock, kind, at, percent, cycle)
+
+	@classmethod
+	def from_key(cls, key: str, at: datetime) -> Event:
+		"""The event a stored key names (the inverse of `make`)."""
+		base, _, cycle = key.partition("@")
+		clock, kind, *percent = base.split(":")
+		return cls(key, clock, kind, at, int(percent[0]) if percent else None, int(cycle or 0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -347,8 +374,9 @@ def _clock(
 
 	events: tuple[Event, ...] = ()
 	if state == RUNNING:
+		reopens = reopen_times(segs)
 		events = tuple(
-			Event(f"{clock}:{kind}" + (f":{pct}" if pct is not None else ""), clock, kind, at, pct)
+			Event.make(clock, kind, at, pct, bisect.bisect_right(reopens, at))
 			for kind, pct, at in marks
 			if at is not None and (kind != "escalation" or rules.escalation_enabled)
 		)

@@ -1,8 +1,10 @@
 """SLA reminders, breach notices and escalation: each happens once per ticket and event.
 
 Once: `claim` inserts an SLA Notification named "<ticket>:<event>" before anything is sent, in the same
-transaction as the sending (Notification Log rows and queued e-mail are rows too, written by `Outbox`). A second worker or a re-run
-hits the primary key and sends nothing; a failed job rolls back its claim with its messages.
+transaction as the sending (Notification Log rows, queued e-mail and queued Telegram messages are rows too,
+written by `Outbox`). A second worker or a re-run hits the primary key and sends nothing; a failed job rolls
+back its claims with their messages. Event keys carry the clock's cycle (tg_tickets.sla.clock), so a reopened
+ticket is notified again for thresholds its resumed clock crosses.
 
 Escalation, the way helpdesks do it (Zendesk, Freshdesk): the ticket is reassigned to the policy's supervisor,
 every member of the policy's team is notified, and the original agent gets an explicit read share and a notice,
@@ -19,16 +21,17 @@ import importlib.util
 import frappe
 from frappe import _
 from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
-from frappe.utils import escape_html, format_datetime, get_url_to_form, now_datetime
+from frappe.utils import format_datetime, now_datetime
 
 from tg_tickets import permissions
-from tg_tickets.sla import clock, policy, tracking
+from tg_tickets.sla import bulk, clock, email_digest, policy, tracking
 
 CLOCK_LABELS = {clock.FIRST_RESPONSE: "first response", clock.RESOLUTION: "resolution"}
 
 
 def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 	"""True for the one caller that gets to send this event for this ticket (the primary key decides).
+	`emailed_at` is set with the claim: the caller's Outbox queues the e-mail in the same transaction.
 
 	A plain INSERT rather than a document insert: the sweep claims up to thousands a minute, and a
 	duplicate must cost one failed statement, not a rolled-back transaction."""
@@ -40,13 +43,43 @@ def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 			emailed_at)
 			values (%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, %s)""",
 			(f"{ticket_name}:{event.key}", now, now, ticket_name, event.key, event.kind,
-			 tracking.to_naive(event.at), "\n".join(recipients), None if recipients else now),
+			 tracking.to_naive(event.at), "\n".join(recipients), now),
 		)
 	except Exception as exc:
 		if frappe.db.is_primary_key_violation(exc):
 			return False
 		raise
 	return True
+
+
+def claim_all(claims: list[tuple[str, clock.Event, list[str]]]) -> set[tuple[str, str]]:
+	"""(ticket, event key) of the claims this caller won: all of them in one insert, the usual case; when
+	another worker or an earlier run holds some (the insert fails as a whole), one by one."""
+	if not claims:
+		return set()
+	now = now_datetime()
+	try:
+		bulk.insert_rows(
+			"SLA Notification",
+			["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "ticket", "event", "kind",
+			 "event_at", "recipients", "emailed_at"],
+			[
+				(f"{ticket}:{event.key}", now, now, "Administrator", "Administrator", 0, 0, ticket, event.key, event.kind,
+				 tracking.to_naive(event.at), "\n".join(users), now)
+				for ticket, event, users in claims
+			],
+		)
+	except Exception as exc:
+		if not frappe.db.is_primary_key_violation(exc):
+			raise
+		return {(ticket, event.key) for ticket, event, users in claims if claim(ticket, event, users)}
+	return {(ticket, event.key) for ticket, event, _users in claims}
+
+
+def unclaim(ticket_name: str, event_keys: list[str]) -> None:
+	"""Gives claims back (their notifications were not written): the next sweep claims them again."""
+	if event_keys:
+		frappe.db.delete("SLA Notification", {"name": ("in", [f"{ticket_name}:{key}" for key in event_keys])})
 
 
 class Recipients:
@@ -92,15 +125,16 @@ def subject_for(ticket, event: clock.Event, due) -> str:
 
 
 class Outbox:
-	"""A job's notifications, written together with the claims: desk notifications in one insert, Telegram
-	messages one by one; e-mail follows in a digest job (send_email_digests) driven by the claim rows."""
+	"""A job's notifications, written in the transaction of their claims when the job flushes: desk
+	notifications in one insert, one e-mail digest per recipient (tg_tickets.sla.email_digest), one Telegram
+	message per agent who linked an account. A dying job rolls back claims and messages together."""
 
 	def __init__(self):
-		self.alerts: list[tuple[str, str, str, str]] = []  # (ticket, user, subject, ticket title)
+		self.alerts: list[tuple[str, str, str]] = []  # (ticket, user, subject)
 
 	def add(self, ticket, event: clock.Event, recipients: list[str], due) -> None:
 		subject = subject_for(ticket, event, format_datetime(due) if due else "—")
-		self.alerts.extend((ticket.name, user, subject, ticket.title) for user in recipients)
+		self.alerts.extend((ticket.name, user, subject) for user in recipients)
 
 	def discard(self, ticket_name: str) -> None:
 		self.alerts = [a for a in self.alerts if a[0] != ticket_name]
@@ -108,34 +142,67 @@ class Outbox:
 	def flush(self) -> None:
 		if not self.alerts:
 			return
-		now = now_datetime()
-		frappe.db.bulk_insert(
-			"Notification Log",
-			["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
-			 "document_type", "document_name", "from_user", "read"],
-			[
-				(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert", subject,
-				 "Ticket", ticket, "Administrator", 0)
-				for ticket, user, subject, _title in self.alerts
-			],
-		)
-		users = list(dict.fromkeys(user for _ticket, user, _subject, _title in self.alerts))
-		# What Notification Log's own after_insert does, once per user instead of once per row. The bell's
-		# "unseen" flag is written only where it is not set yet: parallel jobs notifying the same agents
-		# would otherwise queue up on those rows' locks.
-		seen = frappe.db.sql(
-			"select name from `tabNotification Settings` where name in %s and seen = 1", (tuple(users),), pluck=True
-		)
-		for user in seen:
-			set_notifications_as_unseen(user)
-		for user in users:
-			frappe.publish_realtime("notification", after_commit=True, user=user)
-		notify_agent = telegram_notifier()
-		if notify_agent:
-			for _ticket, user, subject, _title in self.alerts:
-				notify_agent(user, subject)
+		desk_notifications(self.alerts)
+		by_user: dict[str, list[tuple[str, str]]] = {}
+		for ticket, user, subject in self.alerts:
+			by_user.setdefault(user, []).append((ticket, subject))
+		email_digest.queue_digests(by_user)
+		telegram_digests(by_user)
 		self.alerts = []
-		enqueue_email_digests()
+
+
+def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
+	"""(ticket, user, subject) as Notification Log rows in one insert, then what Notification Log's own
+	after_insert does, once per user instead of once per row."""
+	now = now_datetime()
+	bulk.insert_rows(
+		"Notification Log",
+		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
+		 "document_type", "document_name", "from_user", "read"],
+		[
+			(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert", subject,
+			 "Ticket", ticket, "Administrator", 0)
+			for ticket, user, subject in alerts
+		],
+	)
+	users = sorted({user for _ticket, user, _subject in alerts})
+	# The bell's "unseen" flag is written only where it is not set yet (parallel jobs notifying the same
+	# agents would otherwise queue up on those rows' locks), in one order (or they could deadlock).
+	seen = frappe.db.sql(
+		"select name from `tabNotification Settings` where name in %s and seen = 1", (tuple(users),), pluck=True
+	)
+	for user in seen:
+		set_notifications_as_unseen(user)
+	for user in users:
+		frappe.publish_realtime("notification", after_commit=True, user=user)
+
+
+def telegram_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> None:
+	"""One Telegram message per agent with a linked account: an agent never gets a burst of hundreds of
+	messages, and the bot stays within Telegram's rate limits."""
+	notify_agent = telegram_notifier()
+	if not notify_agent:
+		return
+	linked = set(
+		frappe.db.sql("select user from `tabTelegram Agent` where user in %s", (tuple(alerts_by_user),), pluck=True)
+	)
+	for user in sorted(linked):
+		notify_agent(user, telegram_digest_text([subject for _ticket, subject in alerts_by_user[user]]))
+
+
+def telegram_digest_text(subjects: list[str], limit: int = 4000) -> str:
+	"""The alerts, one a line, within one Telegram message (4,096 characters); the rest is counted, as the
+	desk notifications and the e-mail list them all."""
+	if len(subjects) == 1:
+		return subjects[0]
+	lines = [_("{0} SLA alerts on your tickets:").format(len(subjects))]
+	for index, subject in enumerate(subjects):
+		more = _("… and {0} more in the desk's notifications").format(len(subjects) - index)
+		if sum(len(line) + 1 for line in lines) + len(subject) + 3 + len(more) > limit:
+			lines.append(more)
+			break
+		lines.append(f"• {subject}")
+	return "\n".join(lines)
 
 
 def enqueue_email_digests() -> None:
@@ -153,21 +220,18 @@ def emails_pending() -> bool:
 
 
 def send_email_digests(limit: int = 2000) -> int:
-	"""RQ job: the pending e-mail digests, committed."""
+	"""RQ job: the e-mail of claims that have none yet, committed."""
 	sent = email_digests(limit)
 	frappe.db.commit()  # a background job, not a controller
 	return sent
 
 
 def email_digests(limit: int = 2000) -> int:
-	"""One e-mail per recipient listing their SLA alerts not e-mailed yet; returns e-mails queued.
-
-	E-mail is rendered by Frappe (CSS inlining costs a good part of a second per message), so alerts are
-	batched per recipient instead of one message per ticket and event. The rows are locked (SKIP LOCKED:
-	parallel digests split the work) and stamped in the same transaction as the queued e-mail: once each.
-	"""
+	"""Queues the e-mail of claims not e-mailed yet (claims recorded before e-mail was written with them, by
+	the SLA jobs' Outbox); returns e-mails queued. The rows are locked (SKIP LOCKED: parallel runs split the
+	work) and stamped in the same transaction as the queued e-mail: once each."""
 	rows = frappe.db.sql(
-		"""select name, ticket, event, kind, event_at, recipients from `tabSLA Notification`
+		"""select name, ticket, event, event_at, recipients from `tabSLA Notification`
 		where emailed_at is null order by creation limit %s for update skip locked""",
 		(limit,),
 		as_dict=True,
@@ -175,47 +239,18 @@ def email_digests(limit: int = 2000) -> int:
 	if not rows:
 		return 0
 	titles = dict(frappe.db.sql("select name, title from `tabTicket` where name in %s", (tuple({r.ticket for r in rows}),)))
-	by_user: dict[str, list] = {}
+	by_user: dict[str, list[tuple[str, str]]] = {}
 	for row in rows:
-		row.title = titles.get(row.ticket)
-		event = clock.Event(row.event, row.event.split(":")[0], row.kind, row.event_at,
-			int(row.event.split(":")[2]) if row.kind == "reminder" else None)
-		subject = subject_for(frappe._dict(name=row.ticket, title=row.title or row.ticket), event, format_datetime(row.event_at))
+		ticket = frappe._dict(name=row.ticket, title=titles.get(row.ticket) or row.ticket)
+		subject = subject_for(ticket, clock.Event.from_key(row.event, row.event_at), format_datetime(row.event_at))
 		for user in (row.recipients or "").splitlines():
-			by_user.setdefault(user, []).append((row.ticket, subject, row.title))
-	emails = dict(frappe.db.sql("select name, email from `tabUser` where name in %s", (tuple(by_user) or ("",),))) if by_user else {}
-	sent = 0
-	for user, alerts in by_user.items():
-		if emails.get(user):
-			sent += send_email(emails[user], alerts)
+			by_user.setdefault(user, []).append((row.ticket, subject))
+	sent = email_digest.queue_digests(by_user)
 	frappe.db.sql(
 		"update `tabSLA Notification` set emailed_at = %s where name in %s",
 		(now_datetime(), tuple(r.name for r in rows)),
 	)
 	return sent
-
-
-def send_email(email: str, alerts: list[tuple[str, str, str]]) -> bool:
-	"""One queued e-mail per recipient and run (sent by Frappe's e-mail queue). A site without an outgoing
-	account gets none: the desk notification stands, so an SLA event is not lost over a missing mail setup."""
-	subject = alerts[0][1] if len(alerts) == 1 else _("{0} SLA alerts on your tickets").format(len(alerts))
-	items = "".join(
-		f'<li><a href="{get_url_to_form("Ticket", ticket)}">{escape_html(subject)}</a></li>' for ticket, subject, _t in alerts
-	)
-	try:
-		frappe.sendmail(
-			recipients=[email],
-			subject=subject,
-			message=f"<ul>{items}</ul>",
-			reference_doctype="Ticket",
-			reference_name=alerts[0][0] if len(alerts) == 1 else None,
-			now=False,
-		)
-	except frappe.OutgoingEmailError:
-		frappe.clear_last_message()
-		frappe.logger("tg_tickets.sla").warning(f"SLA e-mail to {email} skipped: no outgoing e-mail account")
-		return False
-	return True
 
 
 def telegram_notifier():

@@ -122,28 +122,50 @@ def _matches(ticket, condition) -> bool:
 	return False
 
 
-def choose_policy(ticket) -> str | None:
-	"""The first enabled policy whose conditions all match, else the default policy, else None."""
+@dataclasses.dataclass(frozen=True)
+class PolicyChoices:
+	"""The enabled policies in the order they are tried, with their conditions (read once for many tickets)."""
+
+	policies: list
+	conditions: dict[str, list]
+
+	@property
+	def needs_chats(self) -> bool:
+		return any(row.condition_type == LINKED_CHAT for rows in self.conditions.values() for row in rows)
+
+	@property
+	def ticket_fields(self) -> set[str]:
+		return {"category"} | {
+			row.ticket_field for rows in self.conditions.values() for row in rows if row.condition_type == TICKET_FIELD
+		}
+
+
+def policy_choices() -> PolicyChoices:
 	policies = frappe.get_all(
 		"SLA Policy",
 		filters={"enabled": 1},
 		fields=["name", "is_default"],
 		order_by="condition_order asc, name asc",
 	)
-	if not policies:
-		return None
 	conditions: dict[str, list] = {}
-	for row in frappe.get_all(
-		"SLA Policy Condition",
-		filters={"parenttype": "SLA Policy", "parent": ("in", [p.name for p in policies])},
-		fields=["parent", "condition_type", "ticket_field", "value"],
-	):
-		conditions.setdefault(row.parent, []).append(row)
-	for policy in policies:
-		rows = conditions.get(policy.name)
+	if policies:
+		for row in frappe.get_all(
+			"SLA Policy Condition",
+			filters={"parenttype": "SLA Policy", "parent": ("in", [p.name for p in policies])},
+			fields=["parent", "condition_type", "ticket_field", "value"],
+		):
+			conditions.setdefault(row.parent, []).append(row)
+	return PolicyChoices(policies, conditions)
+
+
+def choose_policy(ticket, choices: PolicyChoices | None = None) -> str | None:
+	"""The first enabled policy whose conditions all match, else the default policy, else None."""
+	choices = choices or policy_choices()
+	for policy in choices.policies:
+		rows = choices.conditions.get(policy.name)
 		if rows and all(_matches(ticket, row) for row in rows):
 			return policy.name
-	return next((p.name for p in policies if p.is_default), None)
+	return next((p.name for p in choices.policies if p.is_default), None)
 
 
 # --- the clock's inputs ----------------------------------------------------------------------------------

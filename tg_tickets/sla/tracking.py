@@ -160,6 +160,34 @@ def store(ticket, values: dict) -> None:
 	)
 
 
+def store_many(tickets: dict, values_by_name: dict[str, dict], fields=COMPUTED_FIELDS, tell_desk: bool = True) -> None:
+	"""`store` for many tickets (rows holding `fields`) in one UPDATE: the sweep's jobs write up to hundreds
+	of tickets at once, and one statement costs a fraction of hundreds."""
+	changed = [
+		name for name, values in values_by_name.items() if any(tickets[name].get(k) != v for k, v in values.items())
+	]
+	if not changed:
+		return
+	if any(set(values_by_name[name]) != set(fields) for name in changed):
+		raise ValueError(f"store_many writes exactly {sorted(fields)} of every ticket")
+	if not set(fields) <= set(COMPUTED_FIELDS + SERVER_FIELDS + ("sla_policy",)):
+		raise ValueError(f"not SLA fields the server maintains: {sorted(fields)}")
+	# The new values as a derived table joined on the primary key; column names come from the checked fields.
+	first = "select %s as name, " + ", ".join(f"%s as `{field}`" for field in fields)
+	rest = "select %s, " + ", ".join(["%s"] * len(fields))
+	derived = " union all ".join([first] + [rest] * (len(changed) - 1))
+	params = [x for name in changed for x in (name, *(values_by_name[name][f] for f in fields))]
+	frappe.db.sql(
+		f"""update `tabTicket` t join ({derived}) v on v.name = t.name
+		set {", ".join(f"t.`{field}` = v.`{field}`" for field in fields)}""",
+		params,
+	)
+	for name in changed:
+		tickets[name].update(values_by_name[name])
+		if tell_desk:
+			frappe.publish_realtime("list_update", {"doctype": "Ticket", "name": name}, doctype="Ticket", after_commit=True)
+
+
 def refresh(ticket_name: str, now: datetime | None = None) -> dict:
 	"""Recomputes and stores one ticket's SLA fields (after a policy change, a first reply, ...)."""
 	ticket = frappe.get_doc("Ticket", ticket_name)
