@@ -161,6 +161,17 @@ def test_search_follows_title_edits_and_deletions(member):
 		assert ticket.name in [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", "toner empty"]])]
 
 
+def test_a_density_probe_is_reused_while_it_lives_even_after_a_miss_in_the_same_process():
+	from tg_tickets.tickets.search import probe_newest
+
+	word = "probe" + uuid.uuid4().hex[:8]
+	make_ticket(f"{word} one")
+	first = probe_newest([word])  # a cache miss: computed and stored for a few minutes
+	make_ticket(f"{word} two")
+	assert probe_newest([word]) == first
+	frappe.db.rollback()
+
+
 def test_an_emptied_search_table_is_refilled_on_migrate():
 	from tg_tickets.install import after_migrate
 	from tg_tickets.tickets.search import SEARCH_TABLE

@@ -143,7 +143,8 @@ def split_words(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def table_rows() -> int:
-	rows = frappe.cache.get_value("tg_tickets:ticket_rows")
+	# expires=True: keys with a lifetime must not be memoised per process (a miss would stick as None).
+	rows = frappe.cache.get_value("tg_tickets:ticket_rows", expires=True)
 	if rows is None:
 		rows = frappe.db.sql(
 			"select table_rows from information_schema.tables where table_schema = database() and table_name = 'tabTicket'"
@@ -192,7 +193,7 @@ def probe_newest(words: list[str]) -> Probe:
 	matches (LIKE: a cheap superset of the word match, good enough for an estimate); cached briefly per
 	set of words."""
 	key = "tg_tickets:search_probe:" + " ".join(sorted(set(words)))
-	cached = frappe.cache.get_value(key)
+	cached = frappe.cache.get_value(key, expires=True)
 	if cached:
 		return Probe(cached["rows"], cached["together"], cached["per_word"])
 	each = [f"body like {_like(word)}" for word in words]
