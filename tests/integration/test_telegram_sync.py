@@ -425,6 +425,47 @@ def test_notify_agent_sends_a_direct_message_only_to_linked_agents():
 	frappe.db.commit()
 
 
+def test_two_jobs_messaging_a_newly_linked_agent_at_once_both_queue_their_message():
+	"""Parallel SLA jobs may both be the first to message an agent: the agent's chat exists from linking,
+	so neither job fails on the other's insert of it."""
+	import threading
+
+	member = make_member()
+	telegram_id = str(tg.user_id())
+	frappe.db.delete("Telegram Agent", {"user": member})
+	frappe.get_doc({"doctype": "Telegram Agent", "user": member, "telegram_user_id": telegram_id}).insert(ignore_permissions=True)
+	frappe.db.commit()
+	assert frappe.db.get_value("Linked Chat", telegram_id, "chat_type") == "Private"
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	barrier, queued, errors = threading.Barrier(2), [], []
+
+	def job(text):
+		try:
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			frappe.set_user("Administrator")
+			barrier.wait(timeout=30)
+			queued.extend(outbound.notify_agent(member, text))
+			time.sleep(0.5)  # hold the transaction: the other job checks for the chat before this one commits
+			frappe.db.commit()
+		except Exception as exc:  # surfaced by the assertion below
+			errors.append(repr(exc))
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=job, args=(f"alert {i}",)) for i in range(2)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=60)
+	frappe.db.rollback()
+	assert not errors
+	assert frappe.db.count("Linked Chat", {"chat_id": telegram_id}) == 1
+	assert sorted(frappe.get_all("Telegram Message", {"name": ("in", queued)}, pluck="text")) == ["alert 0", "alert 1"]
+	frappe.db.delete("Telegram Agent", {"user": member})
+	frappe.db.commit()
+
+
 def test_a_reply_with_an_attachment_sends_the_file_with_the_text_as_caption():
 	uid = tg.user_id()
 	chat = make_chat("Files", chat_id=uid)

@@ -221,12 +221,17 @@ def notify_agent(user: str, text: str) -> list[str]:
 	telegram_user_id = frappe.db.get_value("Telegram Agent", {"user": user}, "telegram_user_id")
 	if not telegram_user_id:
 		return []
-	if not frappe.db.exists("Linked Chat", telegram_user_id):
+	ensure_agent_chat(user, telegram_user_id)  # linked before agents' chats were made on linking
+	return queue_message(telegram_user_id, text)
+
+
+def ensure_agent_chat(user: str, telegram_user_id: str) -> None:
+	"""The agent's private chat with the bot (made when the account is linked)."""
+	if telegram_user_id and not frappe.db.exists("Linked Chat", telegram_user_id):
 		frappe.get_doc({
 			"doctype": "Linked Chat", "chat_id": telegram_user_id, "chat_type": "Private",
 			"title": frappe.utils.get_fullname(user) or user,
 		}).insert(ignore_permissions=True)
-	return queue_message(telegram_user_id, text)
 
 
 # --- delivery (after commit; RQ job or listener) -----------------------------------------------------------
