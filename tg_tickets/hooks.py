@@ -31,17 +31,26 @@ has_permission = {
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
-# --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
+# --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
 doc_events = {
 	"Ticket": {
-		# SLA fields keep their stored values unless changed; a deleted ticket takes its SLA records along
-		# (tg_tickets/sla/tracking.py)
+		# SLA (tg_tickets/sla/tracking.py): stored values kept unless changed, the clock recomputed on every save,
+		# the status history written, the SLA records removed with the ticket
 		"before_validate": "tg_tickets.sla.tracking.before_validate",
+		"validate": "tg_tickets.sla.tracking.before_save",
+		"on_update": [
+			"tg_tickets.sla.tracking.after_save",
+			# a forum topic per ticket, closed and reopened with it (tg_tickets/telegram/topics.py)
+			"tg_tickets.telegram.topics.on_ticket_update",
+		],
 		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
-		# a forum topic per ticket (tg_tickets/telegram/topics.py)
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
-		"on_update": "tg_tickets.telegram.topics.on_ticket_update",
 	},
+	# an agent's private chat with the bot exists from the moment the account is linked
+	"Telegram Agent": {
+		"on_update": "tg_tickets.telegram.agents.on_agent_linked",
+	},
+	# comments and files on tickets (tg_tickets/tickets/activity.py)
 	"Comment": {
 		"before_insert": "tg_tickets.tickets.activity.before_comment_insert",
 		"validate": "tg_tickets.tickets.activity.before_comment_save",
@@ -84,10 +93,17 @@ scheduler_events = {
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
 	# these sweeps re-enqueue what is left.
 	"all": [
-		"tg_tickets.telegram.inbound.sweep",
-		"tg_tickets.telegram.outbound.retry_sweep",
+		"tg_tickets.telegram.inbox.sweep",
+		"tg_tickets.telegram.delivery.retry_sweep",
 	],
 }
+
+# --- the app's own events (tg_tickets/tickets/events.py): one domain's news, the others' reactions ---
+tg_tickets_on_agent_reply_sent = ["tg_tickets.sla.tracking.record_first_response"]
+tg_tickets_on_agent_reply_queued = ["tg_tickets.telegram.topics.mirror_agent_reply"]
+tg_tickets_on_customer_message = ["tg_tickets.telegram.topics.mirror_customer_message"]
+tg_tickets_on_outbox_queued = ["tg_tickets.telegram.delivery.schedule_chats"]
+tg_tickets_alert_agents = ["tg_tickets.telegram.agents.alert_agents"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [
