@@ -40,11 +40,12 @@ def offer_tickets_to_global_search():
 
 
 def before_tests():
-	"""Prepares a site for `bench run-tests` the way Frappe's own `before_tests` prepares a Frappe-only site
-	(Frappe's steps aside once a second app is installed, and a site with this app would keep the setup wizard
-	as its home page): the setup wizard completed through Frappe's own helper (country, time zone, currency,
-	language, a test user), sign-up open as Frappe's tests expect, caches cleared. Idempotent: a completed
-	setup is left as it is.
+	"""Prepares a site for `bench run-tests` the way Frappe's own `before_tests` prepares a Frappe-only site:
+	Frappe's steps aside once a second app is installed, which left a site with this app on the setup wizard
+	and Frappe's own tests (File, Comment, Customize Form) failing there. The setup wizard is completed through
+	Frappe's own helper (country, time zone, language, date and number formats, a test user; Frappe alone keeps
+	no currency), sign-up is opened as Frappe's tests expect, caches are cleared. Idempotent: a completed setup
+	is left as it is.
 
 	Unlike Frappe's, it does not truncate Custom Field and Event: those tables may hold a site's own records."""
 	from frappe.utils.install import complete_setup_wizard
