@@ -9,6 +9,8 @@ app_license = "MIT"
 after_install = "tg_tickets.install.after_install"
 after_migrate = "tg_tickets.install.after_migrate"
 before_uninstall = "tg_tickets.install.before_uninstall"
+# `bench run-tests` prepares the site as Frappe's own hook does on a Frappe-only site (tg_tickets/install.py)
+before_tests = "tg_tickets.install.before_tests"
 
 # --- permissions (tg_tickets/permissions.py) ---
 permission_query_conditions = {

@@ -1,6 +1,7 @@
 """Lets Tickets Admins and Owners customise the Ticket doctype (Customize Form, custom fields,
 property setters) and nothing else: Frappe grants those doctypes site-wide, so these hooks narrow
-the grant given to the ticket roles back to the ticket doctypes.
+the grant given to the ticket roles back to the ticket doctypes. A grant the site gives through any other
+role (System Manager, or a role of its own in Role Permissions Manager) is left as Frappe has it.
 """
 
 import frappe
@@ -22,6 +23,16 @@ def _site_wide(user: str | None) -> bool:
 	return user == "Administrator" or "System Manager" in frappe.get_roles(user)
 
 
+def _granted_by_other_roles(doctype: str, ptype: str, user: str | None) -> bool:
+	"""Whether a role of the user other than the two this module grants gives `ptype` on `doctype`."""
+	from frappe.permissions import get_valid_perms
+
+	return any(
+		perm.get(ptype) and perm.role not in (permissions.ADMIN, permissions.OWNER)
+		for perm in get_valid_perms(doctype, user or frappe.session.user)
+	)
+
+
 def ensure_permissions():
 	"""Custom DocPerms giving Tickets Admin and Owner the customisation doctypes (idempotent)."""
 	from frappe.permissions import add_permission, update_permission_property
@@ -41,7 +52,7 @@ def remove_permissions():
 
 
 def has_customization_permission(doc, ptype="read", user=None, debug=False):
-	if _site_wide(user):
+	if _site_wide(user) or _granted_by_other_roles(doc.doctype, ptype, user):
 		return None
 	if not permissions.is_admin(user) or not permissions.can_see_tickets(user):
 		return False
@@ -53,7 +64,7 @@ def has_customization_permission(doc, ptype="read", user=None, debug=False):
 
 
 def customization_query_conditions(user=None, doctype=None):
-	if _site_wide(user):
+	if _site_wide(user) or (doctype and _granted_by_other_roles(doctype, "read", user)):
 		return ""
 	field = CUSTOMIZATION_DOCTYPES.get(doctype, "dt")
 	allowed = ", ".join(frappe.db.escape(d) for d in CUSTOMIZABLE_DOCTYPES)
