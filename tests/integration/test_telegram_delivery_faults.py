@@ -1,0 +1,67 @@
+"""Delivery when a deliverer dies for real: another OS process takes a chat's delivery and is SIGKILLed in the
+middle of sending; the next delivery job must take the chat over and send the reply exactly once."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+import frappe
+import pytest
+
+from tests import telegram_fakes as tg
+from tests.factories import make_chat, make_ticket, set_settings
+from tg_tickets.telegram import gateway, outbound
+
+# A deliverer in its own process: it takes the chat and hangs inside the transport's send until it is killed.
+HANGING_DELIVERER = """
+import asyncio, sys
+import frappe
+from tg_tickets.telegram import outbound
+
+class HangingTransport:
+	async def execute(self, request, attempt=1):
+		print("sending", flush=True)
+		await asyncio.sleep(600)
+
+frappe.init(site=sys.argv[1], sites_path=".")
+frappe.connect()
+asyncio.run(outbound.deliver_chat(sys.argv[2], HangingTransport(), outbound.RateLimiter(0, 0, 0)))
+"""
+
+
+@pytest.fixture(autouse=True)
+def _feature_on():
+	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, transport="record", topic_group_chat=None)
+	frappe.db.commit()
+
+
+def recorded_sends(name):
+	return frappe.get_all("Telegram Recorded Request", filters={"telegram_message": name, "method": "send_message"}, pluck="name")
+
+
+def test_a_reply_whose_deliverer_was_killed_mid_send_is_sent_once_by_the_next_job():
+	chat = make_chat("Killed deliverer", chat_id=tg.user_id())
+	ticket = make_ticket("Killed deliverer", chats=[chat])
+	frappe.db.commit()
+	[name] = outbound.send_reply(ticket.name, "Survives a killed worker")["messages"]
+	frappe.db.commit()
+
+	deliverer = subprocess.Popen(
+		[sys.executable, "-c", HANGING_DELIVERER, frappe.local.site, chat], stdout=subprocess.PIPE, cwd=os.getcwd()
+	)
+	try:
+		assert deliverer.stdout.readline().strip() == b"sending"
+	finally:
+		os.kill(deliverer.pid, signal.SIGKILL)
+		deliverer.wait()
+	frappe.db.rollback()
+	assert frappe.db.get_value("Telegram Message", name, ["status", "attempts"]) == ("Queued", 1)
+
+	# The next job waits for the chat (lock_wait), takes it over once the dead deliverer's lock expires, sends.
+	sent = asyncio.run(outbound.deliver_chat(chat, gateway.RecordTransport(), outbound.RateLimiter(0, 0, 0)))
+
+	assert sent == 1
+	assert frappe.db.get_value("Telegram Message", name, "status") == "Sent"
+	assert len(recorded_sends(name)) == 1
