@@ -365,6 +365,13 @@ def drain(left, resweep, timeout: float) -> int:
 # --- 2. agent replies ---------------------------------------------------------------------------------------
 
 
+def in_flight(names: list[str]) -> bool:
+	"""A reply whose attempt is committed and which is not Sent yet: a work horse is delivering it right now."""
+	return bool(frappe.db.sql(
+		"select 1 from `tabTelegram Message` where name in %s and status = 'Queued' and attempts > 0 limit 1", (tuple(names),)
+	))
+
+
 def replies(args, tickets: dict[str, str], workers: list[Worker]) -> dict:
 	per_ticket = 2
 	targets = list(tickets.items())[: args.replies // per_ticket]
@@ -380,7 +387,7 @@ def replies(args, tickets: dict[str, str], workers: list[Worker]) -> dict:
 			names += result["messages"]
 			n += 1
 			if plan and n >= plan[0]:
-				busy = next((w for w in workers if w.horse()), None)
+				busy = wait_until(lambda: in_flight(names) and next((w for w in workers if w.horse()), None), 20, poll=0.005)
 				if busy is not None:
 					plan.pop(0)
 					horse = busy.kill()
@@ -413,6 +420,7 @@ def replies(args, tickets: dict[str, str], workers: list[Worker]) -> dict:
 
 	resweeps = drain(queued, resweep, args.drain_timeout)
 	drained = time.monotonic()
+	wait_until(queues_idle, 300)  # the jobs left behind are no-ops now; let them go before the workers stop
 	frappe.db.rollback()
 	status = dict(frappe.db.sql("select status, count(*) from `tabTelegram Message` where name in %s group by status", (tuple(names),)))
 	recorded = frappe.db.sql(
@@ -424,7 +432,8 @@ def replies(args, tickets: dict[str, str], workers: list[Worker]) -> dict:
 	duplicated = sum(count - 1 for count, _ in at_transport.values())
 	lost = len(set(names) - set(at_transport))
 	retried = frappe.db.sql("select count(*) from `tabTelegram Message` where name in %s and attempts > 1", (tuple(names),))[0][0]
-	say(f"replies by status: {status}; {retried} needed more than one attempt; delivery job re-enqueued {resweeps} times "
+	say(f"replies by status: {status}; {retried} needed more than one attempt (a re-send after a kill keeps its "
+		f"random_id; the transport refuses a random_id it has, as Telegram does); delivery job re-enqueued {resweeps} times "
 		f"(the scheduler's retry sweep)" + (f"; all delivered {drained - last_kill:.1f} s after the last kill" if last_kill else ""))
 	print(f"REPLIES  kills: worker {kills} | replies queued: {len(names)} | sent at the transport: {len(at_transport)} | "
 		  f"duplicated at the transport: {duplicated} | lost: {lost}", flush=True)
