@@ -3,6 +3,12 @@
 import click
 from frappe.commands import get_site, pass_context
 
+from tg_tickets import worker_preload
+
+# The bench CLI imports this module in every bench process, `bench worker` included: the one place an app can
+# warm a worker before RQ forks a work horse per job (see worker_preload.py for the figures).
+worker_preload.preload_if_worker()
+
 
 @click.group("tg-tickets")
 def tg_tickets():

@@ -19,7 +19,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from tg_tickets.telegram import credentials, gateway, topics
+from tg_tickets.telegram import credentials, gateway, locks, topics
 from tg_tickets.tickets import conversation, realtime
 from tg_tickets.tickets.outbox import MESSAGE
 
@@ -30,6 +30,10 @@ GLOBAL_INTERVAL = 1 / 30
 MAX_INLINE_WAIT = 10.0  # longer waits are left to the retry sweep, so a worker is never parked for minutes
 MAX_ATTEMPTS = 12
 OUTBOX_LIST = "tg_tickets:outbox"
+# One deliverer per chat (per-chat order). Renewed while delivering, so a deliverer that dies (a SIGKILLed
+# worker) frees its chat within this TTL; a waiting job (lock_wait 30 s) then takes over. It was a fixed
+# 300 s timeout: a killed worker held its chat's replies back for five minutes (scripts/fault-replay).
+DELIVERY_LOCK_TTL = 15
 
 
 # --- scheduling (after commit) ------------------------------------------------------------------------
@@ -159,12 +163,13 @@ async def deliver_chat(chat: str, transport, limiter: RateLimiter | None = None,
 	"""Sends the chat's queued rows in order; returns how many ended Sent. Safe to run twice at once."""
 	chat = str(chat)
 	limiter = limiter or RateLimiter()
-	lock = frappe.cache.lock(frappe.cache.make_key(f"tg_tickets:deliver:{chat}"), timeout=300)
+	lock = locks.renewable_lock(f"tg_tickets:deliver:{chat}", DELIVERY_LOCK_TTL)
 	deadline = time.monotonic() + lock_wait
 	while not lock.acquire(blocking=False):
 		if time.monotonic() > deadline:
 			return 0  # another worker owns this chat; it drains the queue, the sweep covers the rest
 		await asyncio.sleep(0.05)
+	renewing = asyncio.create_task(locks.keep_renewed(lock, DELIVERY_LOCK_TTL / 3))  # across long awaits
 	sent = 0
 	try:
 		frappe.db.commit()  # a fresh snapshot: see rows committed since this transaction began
@@ -174,6 +179,8 @@ async def deliver_chat(chat: str, transport, limiter: RateLimiter | None = None,
 				break
 			progressed = False
 			for head in rows:
+				if not locks.renew(lock):
+					return sent  # stalled past the TTL and the chat was taken over: its new deliverer goes on
 				if head.next_attempt_at and head.next_attempt_at > now_datetime():
 					# Order per chat: nothing overtakes a message that is waiting for its retry.
 					return sent
@@ -185,10 +192,8 @@ async def deliver_chat(chat: str, transport, limiter: RateLimiter | None = None,
 			if not progressed:
 				break
 	finally:
-		try:
-			lock.release()
-		except Exception:  # noqa: BLE001 - an expired lock is fine: the rows' states are the truth
-			pass
+		renewing.cancel()
+		locks.release(lock)  # an expired lock is left alone: the rows' states are the truth
 	return sent
 
 

@@ -189,13 +189,24 @@ class TelegramTransport:
 
 
 class RecordTransport:
-	"""Stores each request as a Telegram Recorded Request row and answers with its number as the id."""
+	"""Stores each request as a Telegram Recorded Request row and answers with its number as the id.
+
+	It behaves as Telegram's edge does under crashes: what it received stays received (the row is committed at
+	once, not with the sender's "Sent" mark, which a killed worker may never write), and a message whose
+	random_id it already has is refused as Telegram refuses it (RANDOM_ID_DUPLICATE → AlreadyDone), so a retry
+	after such a crash never shows the customer the message twice.
+	"""
 
 	name = "record"
 
 	async def execute(self, request: dict, attempt: int = 1) -> dict:
 		import frappe
 
+		random_id = str(request.get("random_id") or "")
+		if request["method"] == "send_message" and random_id and frappe.db.exists(
+			"Telegram Recorded Request", {"method": "send_message", "random_id": random_id}
+		):
+			raise AlreadyDone("RANDOM_ID_DUPLICATE")
 		payload = {k: v for k, v in request.items() if k not in ("message_name",)}
 		row = frappe.get_doc({
 			"doctype": "Telegram Recorded Request",
@@ -208,6 +219,7 @@ class RecordTransport:
 		row.creation = row.modified = frappe.utils.now_datetime()
 		row.owner = row.modified_by = frappe.session.user
 		row.db_insert()
+		frappe.db.commit()  # the caller (delivery) committed its attempt just before: nothing else rides along
 		assigned = int(row.name) + 1000
 		if request["method"] == "create_topic":
 			return {"topic_id": assigned}

@@ -11,14 +11,12 @@ The listener also drains the outbox for the live transport. Credentials are neve
 import asyncio
 import json
 import logging
-import os
-import secrets
 import signal
 import time
 
 import frappe
 
-from tg_tickets.telegram import credentials, normalise
+from tg_tickets.telegram import credentials, locks, normalise
 from tg_tickets.telegram.inbox import enqueue_processing
 from tg_tickets.telegram.records import InboundRecord
 from tg_tickets.tickets import bulk
@@ -177,28 +175,24 @@ class Listener:
 
 
 class ListenerLock:
-	"""SET NX EX lock per bot; only the holder's token can renew or release it."""
-
-	RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
-	RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+	"""The bot's "one active listener" lock: the renewable Redis lock of telegram/locks.py (redis-py's Lock from
+	frappe.cache, the same primitive delivery uses); the token names the host and process holding it."""
 
 	def __init__(self, bot_id: int, ttl: int = LOCK_TTL):
-		self.key = frappe.cache.make_key(f"tg_tickets:listener:{bot_id}")
-		self.token = f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(4)}"
-		self.ttl = ttl
+		self.lock = locks.renewable_lock(f"tg_tickets:listener:{bot_id}", ttl)
+		self.token = locks.holder_token()
 
 	def acquire(self) -> bool:
-		return bool(frappe.cache.set(self.key, self.token, nx=True, ex=self.ttl))
+		return self.lock.acquire(blocking=False, token=self.token)
 
 	def renew(self) -> bool:
-		return bool(frappe.cache.eval(self.RENEW, 1, self.key, self.token, self.ttl))
+		return locks.renew(self.lock)
 
 	def release(self) -> None:
-		frappe.cache.eval(self.RELEASE, 1, self.key, self.token)
+		locks.release(self.lock)
 
 	def holder(self) -> str | None:
-		value = frappe.cache.get(self.key)
-		return value.decode() if isinstance(value, bytes) else value
+		return locks.holder(self.lock)
 
 
 def make_client(creds: dict, bot_id: int):
