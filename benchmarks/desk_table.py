@@ -108,8 +108,7 @@ def waterfall(page, load):
 
 
 def boot_pages(url: str, runs: int) -> dict[str, list[float]]:
-	"""Server time of the desk's boot page alone (HTML, no browser): /app/linked-chat is Frappe's own boot,
-	/app/ticket adds the table's first page (tg_tickets/boot.py)."""
+	"""Server time of the desk's boot page alone (HTML, no browser), on another desk page and on the table's."""
 	import requests
 
 	from tests.factories import PASSWORD
@@ -150,9 +149,7 @@ def measure(url: str, runs: int, profile: bool = False):
 			started = time.perf_counter()
 			page.goto("/app/ticket", wait_until="commit")
 			rows_ready(page)
-			elapsed = (time.perf_counter() - started) * 1000
-			from_boot.append(page.evaluate("() => Boolean(window.cur_list && cur_list.tg_first_page_from_boot)"))
-			return elapsed
+			return (time.perf_counter() - started) * 1000
 
 		def in_app_switch():
 			page.goto("/app/linked-chat")
@@ -165,16 +162,13 @@ def measure(url: str, runs: int, profile: bool = False):
 			rows_ready(page)
 			return (time.perf_counter() - started) * 1000
 
-		from_boot = []
 		warm_up = full_load()
-		from_boot.clear()
 		loads = [full_load() for _ in range(runs)]
-		loads_from_boot = sum(from_boot)
 		if profile:
 			waterfall(page, full_load)
 		switches = [in_app_switch() for _ in range(runs)]
 		browser.close()
-	return warm_up, loads, switches, loads_from_boot
+	return warm_up, loads, switches
 
 
 def main():
@@ -202,20 +196,19 @@ def main():
 	live = LiveSite.start(site, web_server=options.server)
 	try:
 		boot = boot_pages(live.url, options.runs)
-		warm_up, loads, switches, loads_from_boot = measure(live.url, options.runs, options.profile)
+		warm_up, loads, switches = measure(live.url, options.runs, options.profile)
 	finally:
 		live.stop()
 	print(f"\n{total:,} tickets on {site}; {MEMBER} (Tickets Member) in headless Chromium")
 	print(f"web server: {live.describe()}")
 	print(f"boot page alone (HTML over HTTP, no browser), {options.runs} requests each:")
 	print(f"  /app/linked-chat (Frappe's own desk boot)      {percentiles(boot['/app/linked-chat'])}")
-	print(f"  /app/ticket (+ meta and first page of rows)    {percentiles(boot['/app/ticket'])}")
+	print(f"  /app/ticket (the same boot, the table's page)  {percentiles(boot['/app/ticket'])}")
 	print(f"time until {ROWS} rows are visible and clickable, {options.runs} loads each:")
 	print(f"  first load after start (warm-up, not counted)  {warm_up:7.0f} ms")
 	print(f"  full page load of /app/ticket                  {percentiles(loads)}")
 	print(f"  switch to the table from another desk page     {percentiles(switches)}")
 	print("  samples (full loads, ms): " + ", ".join(f"{s:.0f}" for s in loads))
-	print(f"  full loads whose rows came with the boot page: {loads_from_boot} of {options.runs}")
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ def default_index_sql(frappe, params) -> str:
 	search = [f for f in params["filters"] if f[1] == "_search"]
 	params["filters"] = [f for f in params["filters"] if f[1] != "_search"]
 	frappe.local.form_dict = frappe._dict(params)
-	args = reportview._ticket_args()
+	args, _ = reportview._ticket_args_and_search()  # no search left in params: natural order only
 	if search:
 		likes = [frappe.db.escape(f"%{word}%") for word in search[0][3].split()]
 		condition = " and ".join(f"(`tabTicket`.title like {w} or `tabTicket`.description like {w})" for w in likes)

@@ -1,6 +1,7 @@
-"""The desk's boot page over HTTP: on the ticket table's own address it carries Ticket's meta and the first
-page of rows exactly as the list request (frappe.desk.reportview.get) would return them, under the same
-permission rules; elsewhere, or with filters in the address, it leaves the rows out."""
+"""The desk's boot page over HTTP: it ships the ticket field lists the desk's JS shares with the server (defined
+once, in tickets/) and the members a ticket may be assigned to, to those who may read tickets. It carries no
+ticket rows and no Ticket meta: the table loads them through Frappe's own list requests (reportview.get under
+the same permission rules, tested in test_ticket_list_rest.py)."""
 
 import json
 import re
@@ -8,7 +9,9 @@ import re
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_chat, make_ticket, settings
+from tests.factories import PASSWORD, make_ticket, settings
+from tg_tickets.tickets.fields import ROW_FIELDS
+from tg_tickets.tickets.lifecycle import SERVER_MAINTAINED
 
 BOOT = re.compile(r"frappe\.boot = JSON\.parse\((\".*?\")\);\n", re.S)
 
@@ -17,10 +20,6 @@ def boot_of(client, path: str) -> dict:
 	response = client.get(client.base_url + path)
 	assert response.ok, response.status_code
 	return json.loads(json.loads(BOOT.search(response.text).group(1)))
-
-
-def rows_of(message) -> list[dict]:
-	return [dict(zip(message["keys"], values)) for values in message["values"]] if message else []
 
 
 @pytest.fixture(scope="module")
@@ -38,48 +37,30 @@ def outsider(live_site, users):
 @pytest.fixture(scope="module")
 def newest():
 	with settings(enabled=1):
-		chat = make_chat("Boot page customer")
-		make_ticket("boot page older")
-		ticket = make_ticket("boot page newest", chats=[chat])
+		ticket = make_ticket("boot page newest")
 		frappe.db.commit()
-	return ticket, chat
+	return ticket
 
 
-def test_ticket_table_boot_holds_the_first_page_as_the_list_request_returns_it(member, newest):
-	ticket, chat = newest
+def test_boot_ships_the_servers_field_lists_to_the_desk(member, newest):
 	with settings(enabled=1):
 		table = boot_of(member, "/app/ticket")["tg_tickets"]
-		page = table["first_page"]
-		listed = member.call(
-			"frappe.desk.reportview.get", http="GET", doctype="Ticket", fields=json.dumps(page["fields"]),
-			order_by=page["order_by"], start=0, page_length=page["page_length"], with_comment_count=1, filters="[]",
-		)
-	assert listed.ok, listed.text
-	assert page["order_by"] == "`tabTicket`.`creation` desc"  # newest first, as the sort selector writes it
-	assert rows_of(page["data"]) == rows_of(listed.json()["message"])
-	assert rows_of(page["data"])[0]["name"] == ticket.name
-	assert [c["name"] for c in page["chats"][ticket.name]] == [chat]
-	assert table["ticket_meta"][0]["name"] == "Ticket"
-	assert "Ticket Chat" in [doc["name"] for doc in table["ticket_meta"]]
+	assert table["row_fields"] == list(ROW_FIELDS)
+	assert set(table["server_maintained"]) == SERVER_MAINTAINED
+	assert "status_rank" in table["server_maintained"]  # the desk never offers the rank columns for editing
 
 
-@pytest.mark.parametrize("path", ["/app/ticket?status=OPEN", "/app/ticket/new-ticket-1", "/app/ticket/view/report"])
-def test_other_ticket_addresses_get_the_meta_but_no_rows(member, newest, path):
+@pytest.mark.parametrize("path", ["/app/ticket", "/app/ticket?status=OPEN", "/app/ticket/view/report", "/app/linked-chat"])
+def test_no_ticket_rows_or_meta_in_boot_on_any_desk_page(member, newest, path):
 	with settings(enabled=1):
 		table = boot_of(member, path)["tg_tickets"]
-	assert table["ticket_meta"][0]["name"] == "Ticket"
-	assert "first_page" not in table
+	assert not {"first_page", "ticket_meta", "ticket_user_settings", "list_settings"} & set(table)
+	assert table["actions"]["read"] is True
 
 
-def test_other_desk_pages_carry_nothing_of_the_table(member, newest):
+def test_members_only_for_users_who_may_read_tickets(member, outsider, users, newest):
 	with settings(enabled=1):
-		table = boot_of(member, "/app/linked-chat")["tg_tickets"]
-	assert "ticket_meta" not in table and "first_page" not in table
-
-
-def test_no_rows_in_boot_for_users_who_may_not_read_tickets(member, outsider, newest):
-	with settings(enabled=1):
-		assert "first_page" not in boot_of(outsider, "/app/ticket").get("tg_tickets", {})
+		assert users["member"] in [m["name"] for m in boot_of(member, "/app/ticket")["tg_tickets"]["members"]]
+		assert boot_of(outsider, "/app/ticket").get("tg_tickets", {}).get("members", []) == []
 	with settings(enabled=0):
-		table = boot_of(member, "/app/ticket")["tg_tickets"]
-	assert "first_page" not in table and "ticket_meta" not in table
+		assert boot_of(member, "/app/ticket")["tg_tickets"]["members"] == []

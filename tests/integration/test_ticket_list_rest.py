@@ -162,13 +162,18 @@ def test_search_follows_title_edits_and_deletions(member):
 
 
 def test_a_density_probe_is_reused_while_it_lives_even_after_a_miss_in_the_same_process():
-	from tg_tickets.tickets.search import probe_newest
+	from tg_tickets.tickets.search import DENSITY_CACHE_SECONDS, probe_key, probe_newest
 
 	word = "probe" + uuid.uuid4().hex[:8]
 	make_ticket(f"{word} one")
 	first = probe_newest([word])  # a cache miss: computed and stored for a few minutes
 	make_ticket(f"{word} two")
 	assert probe_newest([word]) == first
+	# It lives in Redis with a lifetime; once that is over, the next search probes again.
+	key = frappe.cache.make_key(probe_key([word]))
+	assert 0 < frappe.cache.ttl(key) <= DENSITY_CACHE_SECONDS
+	frappe.cache.expire(key, 0)
+	assert (first.together, probe_newest([word]).together) == (1, 2)
 	frappe.db.rollback()
 
 

@@ -10,14 +10,9 @@ from frappe import _
 from frappe.model import no_value_fields
 
 from tg_tickets.tickets import activity
+from tg_tickets.tickets.fields import ROW_FIELDS
 from tg_tickets.tickets.lifecycle import SERVER_MAINTAINED
 
-# Columns of a table row / side sheet, besides every custom field.
-ROW_FIELDS = (
-	"name", "title", "status", "priority", "assigned_to", "category", "date", "description",
-	"owner", "creation", "modified", "closed_at", "closed_by", "file_count", "comment_count", "last_comment",
-	"sla_state", "first_response_due", "resolution_due", "first_responded_at", "resolved_at",
-)
 CHATS_PER_PAGE_LIMIT = 500
 
 

@@ -1,17 +1,19 @@
-"""Ticket-aware wrappers around Frappe's list endpoints (reportview get/get_count, sidebar group-by).
+"""Ticket-aware wrappers around Frappe's list endpoints (reportview get/get_list/get_count, sidebar group-by).
 
 For any other doctype they call Frappe's own function unchanged. For Ticket they add two things the
 stock list query lacks: a text-search pseudo filter (`["Ticket", "_search", "like", "words"]`) answered
 through tickets/search.py, and natural order for status and priority (sorted by their rank columns).
+Frappe's functions parse and validate the request's arguments (get_form_params); they are called with the
+arguments rewritten on a copy (`_request_args`), the request's own form_dict stays as it was sent.
 """
 
 import json
+from contextlib import contextmanager
 
 import frappe
 from frappe.desk import listview as frappe_listview
 from frappe.desk import reportview as frappe_reportview
-from frappe.desk.reportview import clean_params, compress, execute, get_form_params, validate_args
-from frappe.model import default_fields, no_value_fields, optional_fields, table_fields
+from frappe.desk.reportview import compress, execute, get_form_params
 from frappe.utils import cint, sbool
 
 from tg_tickets.tickets.fields import natural_order_by
@@ -21,17 +23,19 @@ SEARCH_FIELD = "_search"
 
 
 def _pop_search(filters) -> tuple[list | dict | None, str | None]:
-	"""Removes the search pseudo filter from list- or dict-shaped filters; returns (filters, text)."""
+	"""The list- or dict-shaped filters without the search pseudo filter (a new object: the given one is
+	left alone), and the search text."""
 	if not filters:
 		return filters, None
 	if isinstance(filters, str):
 		filters = json.loads(filters)
 	text = None
 	if isinstance(filters, dict):
-		if SEARCH_FIELD in filters:
-			value = filters.pop(SEARCH_FIELD)
+		kept = dict(filters)
+		if SEARCH_FIELD in kept:
+			value = kept.pop(SEARCH_FIELD)
 			text = value[-1] if isinstance(value, (list, tuple)) else value
-		return filters, text
+		return kept, text
 	kept = []
 	for condition in filters:
 		fieldname = condition[1] if len(condition) >= 4 else condition[0]
@@ -56,24 +60,38 @@ def _as_list(doctype: str, filters) -> list:
 	return list(filters)
 
 
-def _ticket_args(for_count: bool = False):
-	"""Frappe's validated list arguments with our search condition and natural order applied."""
-	args, search = _ticket_args_and_search(for_count)
-	if search:
-		args.filters = _as_list(args.doctype, args.filters) + [search.condition()]
-	return args
+@contextmanager
+def _request_args(**changed):
+	"""Frappe's reportview functions read the request's arguments (frappe.local.form_dict); inside this block
+	they read a copy with `changed` applied, and the request's own arguments are back afterwards."""
+	sent = frappe.local.form_dict
+	frappe.local.form_dict = frappe._dict(sent, **changed)
+	try:
+		yield
+	finally:
+		frappe.local.form_dict = sent
+
+
+def _ticket_changes() -> tuple[dict, str | None]:
+	"""What the Ticket list changes in the request's arguments (the search pseudo filter out, status and
+	priority in natural order), and the search text (None without one)."""
+	form = frappe.local.form_dict
+	filters, text = _pop_search(form.get("filters"))
+	changed = {"filters": filters}
+	if form.get("order_by"):
+		changed["order_by"] = natural_order_by(form.order_by)
+	search = str(text).strip("% ") if text else None
+	return changed, (search or None)
 
 
 def _ticket_args_and_search(for_count: bool = False, newest_first_walk: bool = False):
 	"""Frappe's validated list arguments with natural order, and the parsed search (None without one).
 	`newest_first_walk`: the caller can answer a newest-first page from the search table."""
-	form = frappe.local.form_dict
-	form.filters, text = _pop_search(form.get("filters"))
-	args = get_form_params()
-	newest_first = newest_first_walk and _is_newest_first(args.order_by)
-	if args.order_by:
-		args.order_by = natural_order_by(args.order_by)
-	search = Search(str(text).strip("% "), for_count=for_count, newest_first=newest_first) if text else None
+	changed, text = _ticket_changes()
+	with _request_args(**changed):
+		args = get_form_params()
+	newest_first = newest_first_walk and _is_newest_first(frappe.local.form_dict.get("order_by"))
+	search = Search(text, for_count=for_count, newest_first=newest_first) if text else None
 	return args, (search or None)
 
 
@@ -83,7 +101,8 @@ def _is_newest_first(order_by: str | None) -> bool:
 
 
 def _execute_page(args, search):
-	"""Runs the list query; a search walked in the search table is answered from its newest matches.
+	"""Runs the list query (Frappe's execute) with the search; a search walked in the search table is
+	answered from its newest matches.
 
 	The n newest matches, narrowed by the other filters, give the page exactly when they fill it (every
 	match newer than the n-th is among them) or when there are no more matches. Otherwise the walk goes on
@@ -91,8 +110,8 @@ def _execute_page(args, search):
 	matches the `tabTicket` condition answers instead."""
 	filters = _as_list(args.doctype, args.filters)
 	page_length = cint(args.page_length)
-	if not search or not search.walks_search_table or not page_length:
-		return execute(**{**args, "filters": filters + ([search.condition()] if search else [])})
+	if not search.walks_search_table or not page_length:
+		return execute(**{**args, "filters": filters + [search.condition()]})
 	wanted = cint(args.start) + page_length
 	names, last, batch = [], None, wanted
 	while batch > 0:
@@ -119,6 +138,10 @@ def _is_ticket() -> bool:
 def get():
 	if not _is_ticket():
 		return frappe_reportview.get()
+	changed, text = _ticket_changes()
+	if not text:
+		with _request_args(**changed):
+			return frappe_reportview.get()
 	args, search = _ticket_args_and_search(newest_first_walk=True)
 	return compress(_execute_page(args, search), args=args)
 
@@ -128,6 +151,10 @@ def get():
 def get_list():
 	if not _is_ticket():
 		return frappe_reportview.get_list()
+	changed, text = _ticket_changes()
+	if not text:
+		with _request_args(**changed):
+			return frappe_reportview.get_list()
 	return _execute_page(*_ticket_args_and_search(newest_first_walk=True))
 
 
@@ -136,41 +163,26 @@ def get_list():
 def get_count() -> int:
 	if not _is_ticket():
 		return frappe_reportview.get_count()
+	changed, text = _ticket_changes()
+	if not text:
+		with _request_args(**changed):
+			return frappe_reportview.get_count()
 	# A bounded count (the list's "1,000+") can stop early like a page; an exact one cannot.
-	args = _ticket_args(for_count=not cint(frappe.local.form_dict.get("limit")))
-	args.distinct = sbool(args.distinct)
-	distinct = "distinct " if args.distinct else ""
-	fieldname = f"{distinct}`tabTicket`.name"
-	args.order_by = None
-	args.limit = cint(args.limit)
-	if args.limit:
-		args.fields = [fieldname]
-		partial_query = execute(**args, run=0)
-		return frappe.db.sql(f"select count(*) from ( {partial_query} ) p")[0][0]
-	args.fields = [f"count({fieldname}) as total_count"]
-	return execute(**args)[0].get("total_count")
+	args, search = _ticket_args_and_search(for_count=not cint(frappe.local.form_dict.get("limit")))
+	return _count_matches(args, search)
 
 
-def first_page(order_by: str, page_length: int, with_comment_count: bool) -> dict:
-	"""The unfiltered ticket list's first page as the desk's list request (reportview.get) would return it:
-	same validation, permissions and natural order. It holds every standard and value field, so whatever
-	field list the table asks for fits in it; the desk takes it when its own request would be the same."""
-	meta = frappe.get_meta("Ticket")
-	names = [f for f in default_fields if f != "doctype"]
-	names += [f for f in optional_fields if f != "_seen" or meta.track_seen]
-	names += [df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields + table_fields and not df.is_virtual]
-	fields = [f"`tabTicket`.`{name}`" for name in dict.fromkeys(names)]
-	args = frappe._dict(
-		doctype="Ticket", fields=list(fields), filters=[], order_by=order_by, start=0,
-		page_length=page_length, with_comment_count=with_comment_count,
-	)
-	clean_params(args)
-	validate_args(args)
-	args.order_by = natural_order_by(args.order_by)
-	return {
-		"fields": fields, "order_by": order_by, "page_length": page_length,
-		"with_comment_count": with_comment_count, "data": compress(execute(**args), args=args),
-	}
+def _count_matches(args, search: Search) -> int:
+	"""Tickets matching the search and the other filters, through Frappe's list query. Frappe's get_count
+	takes its filters from the request only, where a SQL condition such as the search's is refused; so the
+	count is asked here, the same way: a bounded count reads at most `limit` names."""
+	filters = _as_list(args.doctype, args.filters) + [search.condition()]
+	name = f"{'distinct ' if sbool(args.distinct) else ''}`tabTicket`.name"
+	query = {**args, "filters": filters, "order_by": None}
+	limit = cint(args.limit)
+	if limit:
+		return len(execute(**{**query, "fields": [name], "limit": limit, "as_list": True}))
+	return execute(**{**query, "fields": [f"count({name}) as total_count"]})[0].get("total_count")
 
 
 @frappe.whitelist()

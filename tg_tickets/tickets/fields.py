@@ -1,4 +1,5 @@
-"""The ticket's fixed vocabularies and their natural order (NEW→CLOSED, LOW→HIGH)."""
+"""The ticket's fixed vocabularies and their natural order (NEW→CLOSED, LOW→HIGH), and the fields a row of the
+desk's table and side sheet shows (defined here only: boot ships them to the desk's JS)."""
 
 STATUSES = ("NEW", "OPEN", "PENDING", "BLOCKED", "SOLVED", "CLOSED")
 PRIORITIES = ("LOW", "MEDIUM", "HIGH")
@@ -9,6 +10,14 @@ SOLVED = "SOLVED"
 
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES, start=1)}
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES, start=1)}
+
+# Columns of a table row / side sheet, besides every custom field (a field the Ticket lacks, such as the SLA
+# fields on a site without them, is left out wherever the list is used).
+ROW_FIELDS = (
+	"name", "title", "status", "priority", "assigned_to", "category", "date", "description",
+	"owner", "creation", "modified", "closed_at", "closed_by", "file_count", "comment_count", "last_comment",
+	"sla_state", "first_response_due", "resolution_due", "first_responded_at", "resolved_at",
+)
 
 # Sorting by these columns in the desk sorts by their rank columns instead (natural order).
 NATURAL_SORT_COLUMNS = {"status": "status_rank", "priority": "priority_rank"}

@@ -143,7 +143,7 @@ def split_words(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def table_rows() -> int:
-	# expires=True: keys with a lifetime must not be memoised per process (a miss would stick as None).
+	# expires=True: an entry with a lifetime is read from Redis each time, never memoised in the process.
 	rows = frappe.cache.get_value("tg_tickets:ticket_rows", expires=True)
 	if rows is None:
 		rows = frappe.db.sql(
@@ -188,25 +188,32 @@ def choose_plan(indexed: list[str], probe: Probe, total_rows: int, walk_cost_per
 	return Plan(walk=True) if walk_cost < fulltext_cost else Plan(walk=False, fulltext_word=rarest)
 
 
+def probe_key(words: list[str]) -> str:
+	return "tg_tickets:search_probe:" + " ".join(sorted(set(words)))
+
+
 def probe_newest(words: list[str]) -> Probe:
 	"""One pass over the newest rows of the search table counts each word's matches and their joint
-	matches (LIKE: a cheap superset of the word match, good enough for an estimate); cached briefly per
-	set of words."""
-	key = "tg_tickets:search_probe:" + " ".join(sorted(set(words)))
-	cached = frappe.cache.get_value(key, expires=True)
-	if cached:
-		return Probe(cached["rows"], cached["together"], cached["per_word"])
+	matches (LIKE: a cheap superset of the word match, good enough for an estimate); kept in Frappe's
+	cache for DENSITY_CACHE_SECONDS per set of words, shared by every process of the site. (Not
+	frappe.utils.caching.redis_cache: in Frappe 15 it keys entries by Python's hash() of the arguments,
+	which differs between processes for strings, so each web worker would probe for itself.)"""
+	key = probe_key(words)
+	# expires=True: an entry with a lifetime is read from Redis each time, never memoised in the process.
+	probe = frappe.cache.get_value(key, expires=True)
+	if probe is None:
+		probe = _probe(words)
+		frappe.cache.set_value(key, probe, expires_in_sec=DENSITY_CACHE_SECONDS)
+	return probe
+
+
+def _probe(words: list[str]) -> Probe:
 	each = [f"body like {_like(word)}" for word in words]
 	counts = frappe.db.sql(
 		f"""select count(*), coalesce(sum({" and ".join(each)}), 0), {", ".join(f"coalesce(sum({c}), 0)" for c in each)}
 		from (select body from `{SEARCH_TABLE}` order by creation desc limit {PROBE_ROWS}) as newest"""
 	)[0]
-	probe = Probe(int(counts[0]), int(counts[1]), {word: int(n) for word, n in zip(words, counts[2:])})
-	frappe.cache.set_value(
-		key, {"rows": probe.rows, "together": probe.together, "per_word": probe.per_word},
-		expires_in_sec=DENSITY_CACHE_SECONDS,
-	)
-	return probe
+	return Probe(int(counts[0]), int(counts[1]), {word: int(n) for word, n in zip(words, counts[2:])})
 
 
 class Search:

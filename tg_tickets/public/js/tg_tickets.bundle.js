@@ -7,11 +7,10 @@ import { server } from "./desk/server";
 import { ticket_store } from "./desk/ticket_store";
 import { SideSheet } from "./desk/side_sheet";
 import { new_ticket } from "./desk/new_ticket";
-import { attach_ticket_table } from "./desk/ticket_table";
+import { attach_ticket_table, row_fields } from "./desk/ticket_table";
 import { chat_tickets_panel } from "./desk/chat_tickets";
 import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
-import { serve_ticket_table_from_boot } from "./desk/table_boot";
 
 frappe.provide("tg_tickets");
 
@@ -22,6 +21,7 @@ Object.assign(tg_tickets, {
 	sheet: new SideSheet(),
 	new_ticket,
 	attach_ticket_table,
+	row_fields,
 	chat_tickets_panel,
 	move_messages,
 	tickets_from_messages,
@@ -38,5 +38,3 @@ Object.assign(tg_tickets, {
 });
 
 sla_ticker.start();
-
-serve_ticket_table_from_boot();

@@ -1,18 +1,20 @@
 // Which Ticket fields the desk edits, and the assignee picker built from the members listed at boot.
 
-const SERVER_MAINTAINED = new Set([
-	"closed_at", "closed_by", "file_count", "comment_count", "last_comment", "status_rank", "priority_rank",
-]);
+// Fields only the server writes (tickets/lifecycle.py SERVER_MAINTAINED, shipped in boot).
+function server_maintained() {
+	return new Set((frappe.boot.tg_tickets && frappe.boot.tg_tickets.server_maintained) || []);
+}
 
 // Editable data fields in form order, custom fields included; `chats` has its own picker.
 export function editable_fields() {
+	const maintained = server_maintained();
 	return frappe
 		.get_meta("Ticket")
 		.fields.filter(
 			(df) =>
 				!df.read_only &&
 				!df.hidden &&
-				!SERVER_MAINTAINED.has(df.fieldname) &&
+				!maintained.has(df.fieldname) &&
 				!frappe.model.no_value_type.includes(df.fieldtype)
 		)
 		.map((df) => Object.assign({}, df, assignee_override(df)));

@@ -10,12 +10,19 @@ import { custom_fields } from "./ticket_fields";
 
 const esc = badges.esc;
 
-// Fields a row needs besides the list view's own; each is fetched only if the Ticket has it.
-const ROW_FIELDS = [
-	"title", "status", "priority", "assigned_to", "owner", "creation", "closed_at", "closed_by", "date",
-	"file_count", "comment_count", "last_comment", "description",
-	"sla_state", "first_response_due", "resolution_due", "first_responded_at", "resolved_at",
-];
+// Fields a row needs besides the list view's own (tickets/fields.py ROW_FIELDS, shipped in boot), and
+// the custom fields the table shows as columns. Frappe fetches those the Ticket has (listview_settings.add_fields).
+function server_row_fields() {
+	return (frappe.boot.tg_tickets && frappe.boot.tg_tickets.row_fields) || [];
+}
+
+export function row_fields() {
+	return server_row_fields().concat(table_custom_fields().map((df) => df.fieldname));
+}
+
+function table_custom_fields() {
+	return custom_fields().filter((df) => !frappe.model.table_fields.includes(df.fieldtype));
+}
 
 function has_field(fieldname) {
 	return frappe.get_meta("Ticket").fields.some((df) => df.fieldname === fieldname);
@@ -42,17 +49,15 @@ function ticket_columns() {
 	if (has_field("sla_state")) {
 		columns.push({ key: "sla_state", label: __("SLA"), sort_by: "next_sla_event_at", width: "150px", render: (d) => badges.sla(d) });
 	}
-	custom_fields()
-		.filter((df) => !frappe.model.table_fields.includes(df.fieldtype))
-		.forEach((df) =>
-			columns.push({
-				key: df.fieldname,
-				label: __(df.label),
-				sort_by: df.fieldname,
-				width: "120px",
-				render: (d) => `<span class="ellipsis">${frappe.format(d[df.fieldname], df, { inline: true }, d)}</span>`,
-			})
-		);
+	table_custom_fields().forEach((df) =>
+		columns.push({
+			key: df.fieldname,
+			label: __(df.label),
+			sort_by: df.fieldname,
+			width: "120px",
+			render: (d) => `<span class="ellipsis">${frappe.format(d[df.fieldname], df, { inline: true }, d)}</span>`,
+		})
+	);
 	return columns;
 }
 
@@ -170,7 +175,7 @@ const TicketTableMethods = {
 		const { chats, ...fields } = changes;
 		if (chats) this.tg_chats = Object.assign(this.tg_chats || {}, { [name]: chats });
 		Object.keys(fields).forEach((k) => {
-			if (k in doc || ROW_FIELDS.includes(k)) doc[k] = fields[k];
+			if (k in doc || server_row_fields().includes(k)) doc[k] = fields[k];
 		});
 		this.tg_row_state = this.tg_row_state || {};
 		if (info.pending) this.tg_row_state[name] = { pending: true };
@@ -286,10 +291,6 @@ export function attach_ticket_table(listview) {
 	if (listview.tg_attached) return;
 	listview.tg_attached = true;
 	Object.assign(listview, TicketTableMethods);
-	ROW_FIELDS.filter(has_field).forEach((f) => listview._add_field(f));
-	custom_fields()
-		.filter((df) => !frappe.model.table_fields.includes(df.fieldtype))
-		.forEach((df) => listview._add_field(df.fieldname));
 	listview.page.wrapper.addClass("tg-ticket-table");
 	listview.setup_columns();
 	listview.render_header();
