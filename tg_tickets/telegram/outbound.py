@@ -126,7 +126,8 @@ def flush_scheduled_deliveries() -> None:
 				"tg_tickets.telegram.outbound.deliver_chat_job", queue="short", chat=chat, enqueue_after_commit=False
 			)
 	else:
-		frappe.cache.rpush(frappe.cache.make_key(OUTBOX_LIST), *sorted(chats))
+		for chat in sorted(chats):  # RedisWrapper.rpush takes one value and adds the site prefix itself
+			frappe.cache.rpush(OUTBOX_LIST, chat)
 
 
 def deliver_chat_job(chat: str) -> None:
@@ -138,7 +139,7 @@ def deliver_chat_job(chat: str) -> None:
 	if use_record_transport():
 		asyncio.run(deliver_chat(chat, gateway.RecordTransport(), RateLimiter(0, 0, 0)))
 	else:
-		frappe.cache.rpush(frappe.cache.make_key(OUTBOX_LIST), chat)
+		frappe.cache.rpush(OUTBOX_LIST, chat)
 
 
 def retry_sweep() -> None:
