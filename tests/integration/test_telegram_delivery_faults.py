@@ -47,6 +47,11 @@ def recorded_sends(name):
 	return frappe.get_all("Telegram Recorded Request", filters={"telegram_message": name, "method": "send_message"}, pluck="name")
 
 
+@pytest.fixture(autouse=True)
+def _no_worker_races_the_deliverers(replies_go_to_the_listener):
+	pass
+
+
 def queue_reply_and_kill_its_deliverer(title: str, when: str) -> tuple[str, str]:
 	chat = make_chat(title, chat_id=tg.user_id())
 	ticket = make_ticket(title, chats=[chat])
@@ -87,3 +92,18 @@ def test_a_reply_telegram_received_before_its_deliverer_was_killed_is_marked_sen
 	assert sent == 1  # the retry, with the same random_id, is refused as a duplicate: the row is Sent
 	assert frappe.db.get_value("Telegram Message", name, "status") == "Sent"
 	assert len(recorded_sends(name)) == 1
+
+
+def test_with_the_live_transport_every_chat_of_a_transaction_is_handed_to_the_listener_at_once():
+	outbox = frappe.cache.make_key(outbound.OUTBOX_LIST)  # the list the listener's drain_outbox pops
+	frappe.cache.delete(outbox)
+	chats = [make_chat("Handed over", chat_id=tg.user_id()) for _ in range(2)]
+	tickets = [make_ticket("Handed over", chats=[chat]) for chat in chats]
+	frappe.db.commit()
+	for ticket in tickets:
+		outbound.send_reply(ticket.name, "For the listener")
+	frappe.db.commit()
+
+	handed = [frappe.cache.blpop(outbox, timeout=1) for _ in chats]
+
+	assert sorted(item[1].decode() for item in handed if item) == sorted(chats)

@@ -306,7 +306,7 @@ def test_a_listener_killed_mid_batch_and_restarted_loses_nothing():
 		assert texts == [f"m{n}" for n in range(5)]
 
 
-def test_flood_waits_on_a_tenth_of_sends_still_deliver_everything_once_in_order():
+def test_flood_waits_on_a_tenth_of_sends_still_deliver_everything_once_in_order(replies_go_to_the_listener):
 	chats = []
 	for _ in range(3):
 		chat = make_chat("Flood", chat_id=tg.user_id())
