@@ -129,7 +129,7 @@ def topic_group():
 	return channel, make_chat("Support topics", chat_id=f"-100{channel}", chat_type="Forum")
 
 
-def test_new_ticket_gets_a_topic_and_agent_replies_in_it_reach_the_customer():
+def test_new_ticket_gets_a_topic_and_agent_replies_in_it_reach_the_customer(replies_go_to_the_listener):
 	channel, group = topic_group()
 	uid = tg.user_id()
 	customer = make_chat("Cameron", chat_id=uid)
@@ -166,7 +166,7 @@ def test_new_ticket_gets_a_topic_and_agent_replies_in_it_reach_the_customer():
 		assert frappe.db.get_value("Ticket", ticket.name, "topic_state") == "Open"
 
 
-def test_a_topic_deleted_by_hand_is_recreated_on_next_use():
+def test_a_topic_deleted_by_hand_is_recreated_on_next_use(replies_go_to_the_listener):
 	channel, group = topic_group()
 	customer = make_chat("Dana", chat_id=tg.user_id())
 	frappe.db.commit()
@@ -332,7 +332,7 @@ def test_flood_waits_on_a_tenth_of_sends_still_deliver_everything_once_in_order(
 	assert retries == sender.floods
 
 
-def test_a_blocked_bot_fails_at_once_with_the_reason_and_is_not_retried():
+def test_a_blocked_bot_fails_at_once_with_the_reason_and_is_not_retried(replies_go_to_the_listener):
 	uid = tg.user_id()
 	chat = make_chat("Blocker", chat_id=uid)
 	ticket = make_ticket("Blocked", chats=[chat])
@@ -466,7 +466,7 @@ def test_two_jobs_messaging_a_newly_linked_agent_at_once_both_queue_their_messag
 	frappe.db.commit()
 
 
-def test_a_reply_with_an_attachment_sends_the_file_with_the_text_as_caption():
+def test_a_reply_with_an_attachment_sends_the_file_with_the_text_as_caption(replies_go_to_the_listener):
 	uid = tg.user_id()
 	chat = make_chat("Files", chat_id=uid)
 	ticket = make_ticket("Files", chats=[chat])
