@@ -44,3 +44,14 @@ def bot_credentials():
 	for field in ("api_hash", "bot_token"):
 		remove_encrypted_password("Tickets Settings", "Tickets Settings", field)
 	frappe.db.commit()
+
+
+@pytest.fixture
+def replies_go_to_the_listener(bot_credentials):
+	"""Bot credentials set and the live transport chosen: queued replies are handed to the listener (a Redis
+	list), never to an RQ job, so a test that delivers them itself is not raced by the live site's worker."""
+	set_settings(transport="telegram")
+	frappe.db.commit()
+	yield
+	set_settings(transport="record")
+	frappe.db.commit()

@@ -13,7 +13,7 @@ import frappe
 import pytest
 
 from tests import telegram_fakes as tg
-from tests.factories import make_chat, make_ticket, set_settings
+from tests.factories import make_chat, make_ticket
 from tg_tickets import api
 from tg_tickets.telegram import listener
 
@@ -53,9 +53,7 @@ def queue_replies(chat_count=3, replies=4):
 	return names
 
 
-def test_the_listeners_concurrent_chat_deliveries_hold_no_uncommitted_write_across_an_await(bot_credentials):
-	set_settings(transport="telegram")
-	frappe.db.commit()
+def test_the_listeners_concurrent_chat_deliveries_hold_no_uncommitted_write_across_an_await(replies_go_to_the_listener):
 	names = queue_replies()
 	# FLOOD_WAIT_1 on a quarter of the requests (the retry path sleeps), answers after 10 ms as over a network
 	sender = tg.FakeSender(flood_rate=0.25, seed=11, latency=0.01)

@@ -12,7 +12,7 @@ import frappe
 import pytest
 
 from tests import telegram_fakes as tg
-from tests.factories import make_chat, make_ticket, set_settings
+from tests.factories import make_chat, make_ticket
 from tg_tickets import api
 from tg_tickets.telegram import delivery, gateway
 
@@ -36,16 +36,12 @@ asyncio.run(delivery.deliver_chat(sys.argv[2], HangingTransport(), delivery.Rate
 """
 
 
-@pytest.fixture(autouse=True)
-def _only_this_test_delivers(feature_on, bot_credentials):
-	"""With credentials, queued replies are handed to a listener (none runs here) instead of an RQ job, so no
-	worker of another test's live site delivers the chat before the deliverers of this test do."""
-	set_settings(transport="telegram")
-	frappe.db.commit()
-
-
 def recorded_sends(name):
 	return frappe.get_all("Telegram Recorded Request", filters={"telegram_message": name, "method": "send_message"}, pluck="name")
+
+
+# the site's feature on, and queued replies handed to a listener (none runs here), never to another test's worker
+pytestmark = pytest.mark.usefixtures("feature_on", "replies_go_to_the_listener")
 
 
 def queue_reply_and_kill_its_deliverer(title: str, when: str) -> tuple[str, str]:
@@ -88,3 +84,18 @@ def test_a_reply_telegram_received_before_its_deliverer_was_killed_is_marked_sen
 	assert sent == 1  # the retry, with the same random_id, is refused as a duplicate: the row is Sent
 	assert frappe.db.get_value("Telegram Message", name, "status") == "Sent"
 	assert len(recorded_sends(name)) == 1
+
+
+def test_with_the_live_transport_every_chat_of_a_transaction_is_handed_to_the_listener_at_once():
+	outbox = frappe.cache.make_key(delivery.OUTBOX_LIST)  # the list the listener's drain_outbox pops
+	frappe.cache.delete(outbox)
+	chats = [make_chat("Handed over", chat_id=tg.user_id()) for _ in range(2)]
+	tickets = [make_ticket("Handed over", chats=[chat]) for chat in chats]
+	frappe.db.commit()
+	for ticket in tickets:
+		api.send_reply(ticket.name, "For the listener")
+	frappe.db.commit()
+
+	handed = [frappe.cache.blpop(outbox, timeout=1) for _ in chats]
+
+	assert sorted(item[1].decode() for item in handed if item) == sorted(chats)

@@ -127,7 +127,7 @@ def topic_group():
 	return channel, make_chat("Support topics", chat_id=f"-100{channel}", chat_type="Forum")
 
 
-def test_new_ticket_gets_a_topic_and_agent_replies_in_it_reach_the_customer():
+def test_new_ticket_gets_a_topic_and_agent_replies_in_it_reach_the_customer(replies_go_to_the_listener):
 	channel, group = topic_group()
 	uid = tg.user_id()
 	customer = make_chat("Cameron", chat_id=uid)
@@ -164,7 +164,7 @@ def test_new_ticket_gets_a_topic_and_agent_replies_in_it_reach_the_customer():
 		assert frappe.db.get_value("Ticket", ticket.name, "topic_state") == "Open"
 
 
-def test_a_topic_deleted_by_hand_is_recreated_on_next_use():
+def test_a_topic_deleted_by_hand_is_recreated_on_next_use(replies_go_to_the_listener):
 	channel, group = topic_group()
 	customer = make_chat("Dana", chat_id=tg.user_id())
 	frappe.db.commit()
@@ -305,7 +305,7 @@ def test_a_listener_killed_mid_batch_and_restarted_loses_nothing():
 		assert texts == [f"m{n}" for n in range(5)]
 
 
-def test_flood_waits_on_a_tenth_of_sends_still_deliver_everything_once_in_order():
+def test_flood_waits_on_a_tenth_of_sends_still_deliver_everything_once_in_order(replies_go_to_the_listener):
 	chats = []
 	for _ in range(3):
 		chat = make_chat("Flood", chat_id=tg.user_id())
@@ -331,7 +331,7 @@ def test_flood_waits_on_a_tenth_of_sends_still_deliver_everything_once_in_order(
 	assert retries == sender.floods
 
 
-def test_a_blocked_bot_fails_at_once_with_the_reason_and_is_not_retried():
+def test_a_blocked_bot_fails_at_once_with_the_reason_and_is_not_retried(replies_go_to_the_listener):
 	uid = tg.user_id()
 	chat = make_chat("Blocker", chat_id=uid)
 	ticket = make_ticket("Blocked", chats=[chat])
@@ -439,7 +439,7 @@ def test_linking_an_account_makes_the_agents_chat_so_parallel_alerts_never_race_
 	frappe.db.rollback()
 
 
-def test_a_reply_with_an_attachment_sends_the_file_with_the_text_as_caption():
+def test_a_reply_with_an_attachment_sends_the_file_with_the_text_as_caption(replies_go_to_the_listener):
 	uid = tg.user_id()
 	chat = make_chat("Files", chat_id=uid)
 	ticket = make_ticket("Files", chats=[chat])

@@ -72,10 +72,10 @@ def deliver_chat_job(chat: str) -> None:
 
 
 def hand_to_listener(chats) -> None:
-	"""The live listener takes chats from a Redis list (one value per push: Frappe's RedisWrapper.rpush
-	takes a single value)."""
-	for chat in chats:
-		frappe.cache.rpush(frappe.cache.make_key(OUTBOX_LIST), chat)
+	"""The live listener takes chats from a Redis list. Frappe's RedisWrapper.rpush takes one value and adds
+	the site prefix itself (the listener's blpop, which it does not wrap, adds it by hand)."""
+	for chat in sorted(chats):
+		frappe.cache.rpush(OUTBOX_LIST, chat)
 
 
 def due_chats() -> list[str]:
