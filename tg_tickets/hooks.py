@@ -36,11 +36,30 @@ doc_events = {
 	"Ticket": {
 		# SLA fields keep their stored values unless changed; a deleted ticket takes its SLA records along
 		# (tg_tickets/sla/tracking.py)
-		"before_validate": "tg_tickets.sla.tracking.before_validate",
-		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
+		# routing (tg_tickets/routing/assign.py): a new ticket enters its team's queue and, under an automatic
+		# model, gets its agent in the same insert; open counts follow the holder; waiting_since is kept
+		"before_insert": "tg_tickets.routing.assign.before_ticket_insert",
+		"before_validate": [
+			"tg_tickets.sla.tracking.before_validate",
+			"tg_tickets.routing.assign.keep_waiting_since",
+		],
+		"on_trash": [
+			"tg_tickets.sla.tracking.on_ticket_trash",
+			"tg_tickets.routing.assign.on_ticket_trash",
+		],
 		# a forum topic per ticket (tg_tickets/telegram/topics.py)
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
-		"on_update": "tg_tickets.telegram.topics.on_ticket_update",
+		"on_update": [
+			"tg_tickets.telegram.topics.on_ticket_update",
+			# who holds the ticket: history line, ToDo and bell (tg_tickets/tickets/assignment.py)
+			"tg_tickets.tickets.assignment.after_ticket_save",
+			"tg_tickets.routing.assign.after_ticket_change",
+		],
+	},
+	# Frappe's "Assign To" on a ticket moves the ticket's assignee (tg_tickets/tickets/assignment.py)
+	"ToDo": {
+		"after_insert": "tg_tickets.tickets.assignment.after_todo_insert",
+		"on_update": "tg_tickets.tickets.assignment.after_todo_update",
 	},
 	"Comment": {
 		"before_insert": "tg_tickets.tickets.activity.before_comment_insert",
@@ -73,13 +92,20 @@ global_search_doctypes = {"Default": [{"doctype": "Ticket"}]}
 # --- desk UI (tg_tickets/public, tg_tickets/boot.py) ---
 app_include_js = "tg_tickets.bundle.js"
 app_include_css = "tg_tickets.bundle.css"
-extend_bootinfo = "tg_tickets.boot.extend_bootinfo"
+extend_bootinfo = ["tg_tickets.boot.extend_bootinfo", "tg_tickets.api.routing.extend_bootinfo"]
+# an agent who logs out takes no new tickets (tg_tickets/routing/availability.py)
+on_logout = "tg_tickets.routing.availability.on_logout"
 
 # --- scheduled work ---
 scheduler_events = {
 	# SLA (tg_tickets/sla/): the minute sweep hands due tickets to RQ jobs
 	"cron": {
-		"* * * * *": ["tg_tickets.sla.sweep.run"],
+		"* * * * *": [
+			"tg_tickets.sla.sweep.run",
+			# routing (tg_tickets/routing/): idle agents go Offline, waiting tickets go to agents with room
+			"tg_tickets.routing.availability.go_offline_when_idle",
+			"tg_tickets.routing.assign.drain_all",
+		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
 	# these sweeps re-enqueue what is left.
@@ -94,3 +120,9 @@ tg_tickets_demo_data = [
 	"tg_tickets.sla.demo.make_default_policy",
 	"tg_tickets.telegram.demo.make_demo_messages",
 ]
+
+# --- the app's own events (tg_tickets/tickets/events.py): who may take a ticket, and who took it ---
+# (user, "claim" | "assign"): raise to refuse; routing refuses agents who are not Online or are full
+tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
+# (ticket doc, previous assignee, reason)
+tg_tickets_on_ticket_assigned = []

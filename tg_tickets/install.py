@@ -20,6 +20,14 @@ def after_migrate():
 	ensure_roles()
 	ensure_permissions()
 	ensure_search_table()
+	recount_agents()
+
+
+def recount_agents():
+	"""Agents' open-ticket counts rebuilt from the tickets (they are kept incrementally between migrates)."""
+	from tg_tickets.routing.agents import recount
+
+	recount()
 
 
 def ensure_roles():

@@ -14,7 +14,7 @@ from tg_tickets.tickets.lifecycle import SERVER_MAINTAINED
 
 # Columns of a table row / side sheet, besides every custom field.
 ROW_FIELDS = (
-	"name", "title", "status", "priority", "assigned_to", "category", "date", "description",
+	"name", "title", "status", "priority", "assigned_to", "team", "waiting_since", "category", "date", "description",
 	"owner", "creation", "modified", "closed_at", "closed_by", "file_count", "comment_count", "last_comment",
 	"sla_state", "first_response_due", "resolution_due", "first_responded_at", "resolved_at",
 )

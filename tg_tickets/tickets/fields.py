@@ -29,3 +29,6 @@ def natural_order_by(order_by: str) -> str:
 			words[0] = words[0].replace("tabTicket.", "`tabTicket`.")
 		parts.append(" ".join(words))
 	return ", ".join(parts)
+
+# A ticket an agent still holds (counts against their capacity, waits in a queue while unassigned).
+UNRESOLVED_STATUSES = ("NEW", "OPEN", "PENDING", "BLOCKED")

@@ -12,7 +12,7 @@ const esc = badges.esc;
 
 // Fields a row needs besides the list view's own; each is fetched only if the Ticket has it.
 const ROW_FIELDS = [
-	"title", "status", "priority", "assigned_to", "owner", "creation", "closed_at", "closed_by", "date",
+	"title", "status", "priority", "assigned_to", "team", "owner", "creation", "closed_at", "closed_by", "date",
 	"file_count", "comment_count", "last_comment", "description",
 	"sla_state", "first_response_due", "resolution_due", "first_responded_at", "resolved_at",
 ];

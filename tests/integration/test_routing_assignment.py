@@ -1,0 +1,192 @@
+"""Routing applied on the site: every model at ticket creation, capacity and availability, the queue drained
+oldest first, the reason in the ticket's history, open counts kept, ToDo and bell mirrored."""
+
+import frappe
+import pytest
+
+from tests.factories import clear_routing, make_member, make_ticket, make_ticket_team, set_agent, settings
+from tg_tickets.routing import agents, assign
+from tg_tickets.tickets import assignment
+
+A, B, C = "ana@routing.test", "ben@routing.test", "cat@routing.test"
+
+
+@pytest.fixture(autouse=True)
+def agents_ready():
+	for user in (A, B, C):
+		make_member(user)
+	clear_routing()
+	frappe.db.commit()
+	with settings(enabled=1):
+		yield
+	frappe.db.rollback()
+	clear_routing()
+	frappe.db.commit()
+
+
+def history(ticket_name):
+	return frappe.get_all("Comment", filters={"reference_doctype": "Ticket", "reference_name": ticket_name,
+		"comment_type": "Info"}, pluck="content", order_by="creation asc")
+
+
+def open_count(user):
+	return frappe.db.get_value("Ticket Agent", user, "open_tickets")
+
+
+def test_round_robin_assigns_in_turn_skipping_away_agents_and_says_why():
+	make_ticket_team("Billing", [A, B, C], "Round-robin", categories=["Billing"])
+	for user in (A, B, C):
+		set_agent(user, "Online")
+	set_agent(B, "Away")
+	holders = [make_ticket(f"invoice {i}", category="Billing").assigned_to for i in range(4)]
+	assert holders == [A, C, A, C]
+	ticket = make_ticket("one more", category="Billing")
+	assert ticket.team == "Billing" and ticket.waiting_since is None
+	line = history(ticket.name)[-1]
+	assert "Round-robin in team Billing (team chosen by category Billing); next in rotation" in line
+	assert line.startswith("Assigned to")
+
+
+def test_load_balanced_picks_the_fewest_open_tickets():
+	make_ticket_team("Tech", [A, B], "Load-balanced", keywords="crash\nerror")
+	set_agent(A, "Online")
+	set_agent(B, "Online")
+	make_ticket("first", assigned_to=A)
+	make_ticket("second", assigned_to=A)
+	assert open_count(A) == 2
+	ticket = make_ticket("App crash on start")
+	assert (ticket.team, ticket.assigned_to) == ("Tech", B)
+	assert "keyword 'crash'" in history(ticket.name)[-1]
+
+
+def test_skill_based_prefers_the_skilled_member():
+	make_ticket_team("Tech", [A, B], "Skill-based", keywords="login", skills={B: "2fa, sso"})
+	set_agent(A, "Online")
+	set_agent(B, "Online")
+	make_ticket("held", assigned_to=B)
+	ticket = make_ticket("Login fails: 2FA code late")
+	assert ticket.assigned_to == B
+	assert "skill '2fa'" in history(ticket.name)[-1]
+
+
+@pytest.mark.parametrize("model, why", [("Manual claim", "waits for an agent to claim it"),
+	("Supervisor", "waits for the supervisor to assign it")])
+def test_manual_and_supervisor_teams_keep_tickets_waiting(model, why):
+	make_ticket_team("Desk", [A], model, is_default=1)
+	set_agent(A, "Online")
+	ticket = make_ticket("Anything")
+	assert ticket.assigned_to is None and ticket.team == "Desk" and ticket.waiting_since
+	assert why in history(ticket.name)[-1]
+
+
+def test_no_match_goes_to_the_default_team():
+	make_ticket_team("Billing", [A], "Round-robin", categories=["Billing"])
+	make_ticket_team("General", [B], "Round-robin", is_default=1)
+	set_agent(A, "Online")
+	set_agent(B, "Online")
+	ticket = make_ticket("Hello there")
+	assert (ticket.team, ticket.assigned_to) == ("General", B)
+
+
+def test_nobody_is_assigned_past_capacity_or_while_offline():
+	make_ticket_team("Billing", [A, B], "Round-robin", default_capacity=2, is_default=1)
+	set_agent(A, "Online")
+	set_agent(B, "Offline")
+	holders = [make_ticket(f"t{i}").assigned_to for i in range(3)]
+	assert holders == [A, A, None]
+	assert open_count(A) == 2 and open_count(B) == 0
+
+
+def test_the_queue_is_drained_oldest_first_when_an_agent_comes_online():
+	make_ticket_team("Billing", [A, B], "Round-robin", default_capacity=1, is_default=1)
+	waiting = [make_ticket(f"w{i}").name for i in range(3)]
+	frappe.db.commit()
+	set_agent(A, "Online")
+	frappe.db.commit()
+	assert assign.drain("Billing") == 1
+	assert frappe.db.get_value("Ticket", waiting[0], "assigned_to") == A
+	assert frappe.db.get_value("Ticket", waiting[1], "assigned_to") is None
+	set_agent(B, "Online")
+	frappe.db.commit()
+	assign.drain("Billing")
+	assert frappe.db.get_value("Ticket", waiting[1], "assigned_to") == B
+	assert frappe.db.get_value("Ticket", waiting[2], "waiting_since") is not None
+	# A closes a ticket: capacity frees, the oldest waiting ticket follows
+	doc = frappe.get_doc("Ticket", waiting[0])
+	doc.status = "SOLVED"
+	doc.save()
+	frappe.db.commit()
+	assert open_count(A) == 0
+	assign.drain("Billing")
+	assert frappe.db.get_value("Ticket", waiting[2], "assigned_to") == A
+	assert "the queue, oldest first" in history(waiting[2])[-1]
+
+
+def test_open_counts_follow_reassignment_status_and_deletion():
+	set_agent(A, "Online")
+	set_agent(B, "Online")
+	ticket = make_ticket("count me", assigned_to=A)
+	assert open_count(A) == 1
+	ticket.assigned_to = B
+	ticket.save()
+	assert (open_count(A), open_count(B)) == (0, 1)
+	ticket.status = "CLOSED"
+	ticket.save()
+	assert open_count(B) == 0
+	ticket.status = "OPEN"
+	ticket.save()
+	assert open_count(B) == 1
+	frappe.delete_doc("Ticket", ticket.name, force=True)
+	assert open_count(B) == 0
+	agents.recount([A, B])
+	assert (open_count(A), open_count(B)) == (0, 0)
+
+
+def test_claim_refuses_a_taken_ticket_naming_the_holder():
+	make_ticket_team("Desk", [A, B], "Manual claim", is_default=1)
+	set_agent(A, "Online")
+	set_agent(B, "Online")
+	ticket = make_ticket("claim me")
+	assignment.claim(ticket.name, A)
+	assert frappe.db.get_value("Ticket", ticket.name, ["assigned_to", "waiting_since"]) == (A, None)
+	with pytest.raises(assignment.AlreadyClaimedError, match="already took"):
+		assignment.claim(ticket.name, B)
+
+
+def test_claim_while_away_or_full_is_refused():
+	make_ticket_team("Desk", [A], "Manual claim", default_capacity=1, is_default=1)
+	set_agent(A, "Away")
+	first, second = make_ticket("one"), make_ticket("two")
+	with pytest.raises(agents.UnavailableAgentError, match="Online"):
+		assignment.claim(first.name, A)
+	set_agent(A, "Online")
+	assignment.claim(first.name, A)
+	with pytest.raises(agents.UnavailableAgentError, match="capacity"):
+		assignment.claim(second.name, A)
+	assert frappe.db.get_value("Ticket", second.name, "assigned_to") is None
+
+
+def test_an_assignment_shows_in_frappes_todo_and_bell():
+	set_agent(A, "Online")
+	ticket = make_ticket("todo mirror", assigned_to=A)
+	assert frappe.get_all("ToDo", {"reference_type": "Ticket", "reference_name": ticket.name, "status": "Open"},
+		pluck="allocated_to") == [A]
+	assert frappe.parse_json(frappe.db.get_value("Ticket", ticket.name, "_assign")) == [A]
+	ticket.assigned_to = B
+	ticket.save()
+	assert frappe.get_all("ToDo", {"reference_type": "Ticket", "reference_name": ticket.name, "status": "Open"},
+		pluck="allocated_to") == [B]
+	assert frappe.parse_json(frappe.db.get_value("Ticket", ticket.name, "_assign")) == [B]
+
+
+def test_frappes_assign_to_moves_the_ticket_assignee():
+	from frappe.desk.form.assign_to import add, remove
+
+	set_agent(A, "Online")
+	ticket = make_ticket("sidebar")
+	add({"assign_to": [A], "doctype": "Ticket", "name": ticket.name})
+	assert frappe.db.get_value("Ticket", ticket.name, "assigned_to") == A
+	assert open_count(A) == 1
+	remove("Ticket", ticket.name, A)
+	assert frappe.db.get_value("Ticket", ticket.name, "assigned_to") in (None, "")
+	assert open_count(A) == 0

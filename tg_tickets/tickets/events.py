@@ -1,0 +1,25 @@
+"""The app's own events: how one domain reacts to another without importing it.
+
+A domain that has news calls `emit(EVENT, ...)`; hooks.py lists, under the event's name, the dotted paths of
+the functions that react (`frappe.get_hooks`), so `telegram/` never imports `sla/` (or the reverse) and a new
+domain joins by adding a line to hooks.py. Handlers run in the caller's transaction, in hooks.py order.
+"""
+
+import frappe
+
+# An agent's reply reached the customer (ticket, sent_at): the SLA's first-response clock stops.
+AGENT_REPLY_SENT = "tg_tickets_on_agent_reply_sent"
+# An agent's reply was queued from the desk or REST (ticket doc, message, user): mirrored into the forum topic.
+AGENT_REPLY_QUEUED = "tg_tickets_on_agent_reply_queued"
+# A customer's message was added to a ticket (ticket name, sender name, text): mirrored into the forum topic.
+CUSTOMER_MESSAGE_ADDED = "tg_tickets_on_customer_message"
+# Outbox rows were committed for these chats (sorted list of chat ids): a transport delivers them.
+OUTBOX_QUEUED = "tg_tickets_on_outbox_queued"
+# Alert agents directly ({user: text}): each channel that can reach an agent (Telegram DM to linked accounts)
+# returns the names of what it queued.
+ALERT_AGENTS = "tg_tickets_alert_agents"
+
+
+def emit(event: str, *args, **kwargs) -> list:
+	"""Calls every handler declared for `event` in hooks.py; returns their results in that order."""
+	return [frappe.get_attr(path)(*args, **kwargs) for path in frappe.get_hooks(event)]
