@@ -119,6 +119,7 @@ scheduler_events = {
 tg_tickets_demo_data = [
 	"tg_tickets.sla.demo.make_default_policy",
 	"tg_tickets.telegram.demo.make_demo_messages",
+	"tg_tickets.routing.demo.make_demo_teams",
 ]
 
 # --- the app's own events (tg_tickets/tickets/events.py): who may take a ticket, and who took it ---

@@ -75,13 +75,14 @@ def sees_only_own_and_team_tickets(user: str | None = None) -> bool:
 
 
 def teams_of(user: str) -> list[str]:
-	"""The teams the user is a member of (read per request: permission checks run many times in one)."""
-	cache = frappe.local.__dict__.setdefault("tg_tickets_teams_of", {})
-	if user not in cache:
-		cache[user] = frappe.get_all(
-			"Ticket Team Member", filters={"user": user, "parenttype": "Ticket Team"}, pluck="parent", distinct=True
-		)
-	return cache[user]
+	"""The teams the user is a member of (read once per request: permission checks run many times in one;
+	a team's save clears it)."""
+	return frappe.local_cache(TEAMS_OF_CACHE, user, lambda: frappe.get_all(
+		"Ticket Team Member", filters={"user": user, "parenttype": "Ticket Team"}, pluck="parent", distinct=True
+	))
+
+
+TEAMS_OF_CACHE = "tg_tickets_teams_of"
 
 
 def visible_ticket_condition(user: str, table: str = "`tabTicket`") -> str:

@@ -3,6 +3,7 @@ Redis read per decision instead of three queries); a team's save or deletion cle
 
 import frappe
 
+from tg_tickets import permissions
 from tg_tickets.routing import selection
 
 CACHE_KEY = "tg_tickets_routing_teams"
@@ -20,6 +21,7 @@ def all_teams() -> list[dict]:
 
 def clear_cache(*args, **kwargs) -> None:
 	frappe.cache.delete_value(CACHE_KEY)
+	frappe.local.cache.pop(permissions.TEAMS_OF_CACHE, None)
 
 
 def _load() -> list[dict]:
