@@ -269,7 +269,7 @@ def mark_setup_complete():
 
 
 def make_ticket_team(name, members=(), model="Round-robin", *, categories=(), keywords="", supervisor=None,
-		default_capacity=10, is_default=0, sequence=0, skills=None):
+		default_capacity=10, is_default=0, sequence=0, skills=None, return_unanswered_after=0):
 	"""A Ticket Team (replaced if it exists); members in rotation order; skills: {user: "a, b"}."""
 	if frappe.db.exists("Ticket Team", name):
 		frappe.delete_doc("Ticket Team", name, force=True, ignore_permissions=True)
@@ -279,6 +279,7 @@ def make_ticket_team(name, members=(), model="Round-robin", *, categories=(), ke
 	return frappe.get_doc({
 		"doctype": "Ticket Team", "team_name": name, "assignment_model": model, "supervisor": supervisor,
 		"default_capacity": default_capacity, "is_default": is_default, "sequence": sequence, "keywords": keywords,
+		"return_unanswered_after": return_unanswered_after,
 		"categories": [{"category": c} for c in categories],
 		"members": [{"user": u, "skills": (skills or {}).get(u)} for u in members],
 	}).insert(ignore_permissions=True)

@@ -105,6 +105,7 @@ scheduler_events = {
 			# routing (tg_tickets/routing/): idle agents go Offline, waiting tickets go to agents with room
 			"tg_tickets.routing.availability.go_offline_when_idle",
 			"tg_tickets.routing.assign.drain_all",
+			"tg_tickets.routing.assign.return_unanswered",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;

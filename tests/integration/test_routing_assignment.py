@@ -190,3 +190,42 @@ def test_frappes_assign_to_moves_the_ticket_assignee():
 	remove("Ticket", ticket.name, A)
 	assert frappe.db.get_value("Ticket", ticket.name, "assigned_to") in (None, "")
 	assert open_count(A) == 0
+
+
+def test_an_unanswered_ticket_returns_to_the_queue_after_the_teams_minutes():
+	from frappe.utils import add_to_date, now_datetime
+
+	make_ticket_team("Billing", [A], "Manual claim", is_default=1, return_unanswered_after=30)
+	set_agent(A, "Online")
+	silent = make_ticket("nobody answered", assigned_to=A)
+	answered = make_ticket("answered", assigned_to=A)
+	fresh = make_ticket("just taken", assigned_to=A)
+	assert silent.held_since and silent.waiting_since is None
+	for name, minutes in ((silent.name, 31), (answered.name, 31), (fresh.name, 10)):
+		frappe.db.set_value("Ticket", name, "held_since", add_to_date(now_datetime(), minutes=-minutes), update_modified=False)
+	frappe.db.set_value("Ticket", answered.name, "first_responded_at", now_datetime(), update_modified=False)
+	frappe.db.commit()
+	assign.return_unanswered()
+	assert frappe.db.get_value("Ticket", silent.name, ["assigned_to", "held_since"]) == (None, None)
+	assert frappe.db.get_value("Ticket", silent.name, "waiting_since") is not None
+	assert "no reply within 30 minutes, back to the Billing queue" in history(silent.name)[-1]
+	assert frappe.db.get_value("Ticket", answered.name, "assigned_to") == A
+	assert frappe.db.get_value("Ticket", fresh.name, "assigned_to") == A
+	assert open_count(A) == 2
+
+
+def test_held_since_follows_the_assignee():
+	set_agent(A, "Online")
+	ticket = make_ticket("held", assigned_to=A)
+	first = ticket.held_since
+	frappe.db.set_value("Ticket", ticket.name, "held_since", "2026-01-01 00:00:00", update_modified=False)
+	ticket.reload()
+	ticket.priority = "HIGH"
+	ticket.save()
+	assert str(ticket.held_since) == "2026-01-01 00:00:00"
+	ticket.assigned_to = B
+	ticket.save()
+	assert ticket.held_since and str(ticket.held_since) != "2026-01-01 00:00:00"
+	ticket.status = "SOLVED"
+	ticket.save()
+	assert ticket.held_since is None and first

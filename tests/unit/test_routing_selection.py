@@ -1,6 +1,9 @@
 """The pure assignment choice (tg_tickets/routing/selection.py): every model, availability and capacity,
 team rules, queue plans. No site needed."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tg_tickets.routing import selection as s
@@ -9,6 +12,30 @@ from tg_tickets.routing.selection import Agent, Team, TicketFacts
 
 def agent(user, availability=s.ONLINE, capacity=5, open_tickets=0, skills=()):
 	return Agent(user, availability, capacity, open_tickets, tuple(skills))
+
+
+DOCTYPES = Path(__file__).resolve().parents[2] / "tg_tickets" / "tg_tickets" / "doctype"
+
+
+def select_options(doctype: str, fieldname: str) -> list[str]:
+	meta = json.loads((DOCTYPES / doctype / f"{doctype}.json").read_text())
+	field = next(f for f in meta["fields"] if f["fieldname"] == fieldname)
+	return field["options"].split("\n")
+
+
+# --- the vocabulary the doctypes store -------------------------------------------------------------------
+
+
+def test_model_names_are_the_ticket_teams_options():
+	assert select_options("ticket_team", "assignment_model") == list(s.MODELS)
+	assert s.MODELS == ("Round-robin", "Load-balanced", "Skill-based", "Manual claim", "Supervisor")
+	assert s.AUTOMATIC_MODELS == ("Round-robin", "Load-balanced", "Skill-based")
+
+
+def test_availabilities_are_the_ticket_agents_options():
+	assert select_options("ticket_agent", "availability") == list(s.AVAILABILITIES)
+	assert (s.ONLINE, s.AWAY, s.OFFLINE) == ("Online", "Away", "Offline")
+	assert Agent("new").availability == "Offline" and Agent("new").capacity == 0 and Agent("new").skills == ()
 
 
 # --- availability and capacity ----------------------------------------------------------------------------

@@ -91,12 +91,18 @@ def before_ticket_insert(ticket, method=None) -> None:
 
 
 def keep_waiting_since(ticket, method=None) -> None:
-	"""Ticket before_validate: `waiting_since` is set while the ticket is open and unassigned, else empty."""
-	waiting = ticket.status in UNRESOLVED_STATUSES and not ticket.assigned_to
-	if not waiting:
+	"""Ticket before_validate: `waiting_since` is set while the ticket is open and unassigned, `held_since`
+	while it is open and assigned (reset when the assignee changes); each is empty otherwise."""
+	unresolved = ticket.status in UNRESOLVED_STATUSES
+	if not unresolved or ticket.assigned_to:
 		ticket.waiting_since = None
 	elif not ticket.waiting_since:
 		ticket.waiting_since = now_datetime()
+	before = None if ticket.is_new() else ticket.get_doc_before_save()
+	if not unresolved or not ticket.assigned_to:
+		ticket.held_since = None
+	elif not ticket.held_since or (before is not None and before.assigned_to != ticket.assigned_to):
+		ticket.held_since = now_datetime()
 
 
 def after_ticket_change(ticket, method=None) -> None:
@@ -197,6 +203,27 @@ def drain_all() -> None:
 		team = teams.team(name)
 		if team and team["model"] in AUTOMATIC_MODELS:
 			drain(name)
+
+
+def return_unanswered() -> None:
+	"""Scheduler (every minute): under teams that ask for it, a ticket whose assignee has not replied to the
+	customer (no first response yet) within the team's minutes goes back to the team's queue. Reads only
+	held tickets older than the shortest limit (index on held_since)."""
+	limits = {t["name"]: t["return_unanswered_after"] for t in teams.all_teams() if t.get("return_unanswered_after")}
+	if not limits:
+		return
+	now = now_datetime()
+	oldest_allowed = frappe.utils.add_to_date(now, minutes=-min(limits.values()))
+	rows = frappe.db.sql(
+		"""select name, team, assigned_to, held_since from `tabTicket` where held_since < %s
+		and first_responded_at is null and team in %s""", (oldest_allowed, list(limits)), as_dict=True,
+	)
+	for row in rows:
+		if row.held_since >= frappe.utils.add_to_date(now, minutes=-limits[row.team]):
+			continue
+		assignment.release(row.name, row.assigned_to, _("no reply within {0} minutes, back to the {1} queue").format(
+			limits[row.team], row.team))
+		frappe.db.commit()
 
 
 # --- the supervisor's hand -----------------------------------------------------------------------------

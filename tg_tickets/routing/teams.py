@@ -27,7 +27,8 @@ def clear_cache(*args, **kwargs) -> None:
 def _load() -> list[dict]:
 	teams = frappe.get_all(
 		"Ticket Team", filters={"enabled": 1},
-		fields=["name", "assignment_model", "supervisor", "default_capacity", "is_default", "keywords", "sequence"],
+		fields=["name", "assignment_model", "supervisor", "default_capacity", "is_default", "keywords", "sequence",
+			"return_unanswered_after"],
 		order_by="sequence asc, name asc",
 	)
 	categories = frappe.get_all("Ticket Team Category", filters={"parenttype": "Ticket Team"}, fields=["parent", "category"],
@@ -42,6 +43,7 @@ def _load() -> list[dict]:
 			"supervisor": team.supervisor,
 			"default_capacity": team.default_capacity or 0,
 			"is_default": bool(team.is_default),
+			"return_unanswered_after": team.return_unanswered_after or 0,
 			"categories": [c.category for c in categories if c.parent == team.name],
 			"keywords": split_list(team.keywords),
 			"members": [{"user": m.user, "skills": split_list(m.skills)} for m in members if m.parent == team.name],

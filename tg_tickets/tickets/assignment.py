@@ -61,6 +61,17 @@ def assign(ticket_name: str, user: str, reason: str, *, check: bool = True):
 	return _assign(ticket, user, reason)
 
 
+def release(ticket_name: str, holder: str, reason: str):
+	"""The ticket goes back to its queue, if `holder` still holds it (checked under the row lock)."""
+	if _locked_holder(ticket_name) != holder:
+		return None
+	ticket = frappe.get_doc("Ticket", ticket_name)
+	ticket.assigned_to = None
+	ticket.flags.assignment_reason = reason
+	ticket.save(ignore_permissions=True)
+	return ticket
+
+
 def _locked_holder(ticket_name: str) -> str | None:
 	row = frappe.db.sql("select assigned_to from `tabTicket` where name = %s for update", (ticket_name,))
 	if not row:

@@ -1,7 +1,7 @@
 // Which Ticket fields the desk edits, and the assignee picker built from the members listed at boot.
 
 const SERVER_MAINTAINED = new Set([
-	"closed_at", "closed_by", "file_count", "comment_count", "last_comment", "status_rank", "priority_rank", "waiting_since",
+	"closed_at", "closed_by", "file_count", "comment_count", "last_comment", "status_rank", "priority_rank", "waiting_since", "held_since",
 ]);
 
 // Editable data fields in form order, custom fields included; `chats` has its own picker.

@@ -72,4 +72,5 @@ def on_doctype_update():
 	# drained oldest first; both read only waiting tickets (waiting_since is empty for all others).
 	frappe.db.add_index("Ticket", ["waiting_since", "team"], "waiting_since_team_idx")
 	frappe.db.add_index("Ticket", ["team", "waiting_since"], "team_waiting_since_idx")
+	frappe.db.add_index("Ticket", ["held_since"], "held_since_idx")
 	search.ensure_fulltext_index()
