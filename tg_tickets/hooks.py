@@ -119,8 +119,9 @@ scheduler_events = {
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [
 	"tg_tickets.sla.demo.make_default_policy",
-	"tg_tickets.telegram.demo.make_demo_messages",
+	# teams before any demo ticket exists (the Telegram demo makes the tickets), so they are routed
 	"tg_tickets.routing.demo.make_demo_teams",
+	"tg_tickets.telegram.demo.make_demo_messages",
 ]
 
 # --- the app's own events (tg_tickets/tickets/events.py): who may take a ticket, and who took it ---
