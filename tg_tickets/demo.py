@@ -99,7 +99,8 @@ def make_demo_tickets():
 	rng = random.Random(15)
 	now = now_datetime()
 	specs = []
-	agents = [e for e, (_, _, role) in DEMO_USERS.items() if role != "Tickets Owner"]
+	# resolved history is the Online agents' (a ticket is never handed to an Away one, even when closed at once)
+	agents = [e for e, (_, _, role) in DEMO_USERS.items() if role == "Tickets Member"]
 	chats = [c[0] for c in DEMO_CHATS]
 	n = 0
 	for status in STATUSES:

@@ -43,6 +43,8 @@ doc_events = {
 			"tg_tickets.sla.tracking.before_validate",
 			"tg_tickets.routing.assign.keep_waiting_since",
 		],
+		# nobody is handed a ticket while Away/Offline or full, whichever way (tg_tickets/routing/assign.py)
+		"validate": "tg_tickets.routing.assign.check_new_holder",
 		"on_trash": [
 			"tg_tickets.sla.tracking.on_ticket_trash",
 			"tg_tickets.routing.assign.on_ticket_trash",

@@ -229,3 +229,27 @@ def test_held_since_follows_the_assignee():
 	ticket.status = "SOLVED"
 	ticket.save()
 	assert ticket.held_since is None and first
+
+
+def test_a_direct_edit_cannot_hand_a_ticket_to_an_away_or_full_agent():
+	set_agent(A, "Away")
+	set_agent(B, "Online", capacity=1)
+	ticket = make_ticket("by hand")
+	ticket.assigned_to = A
+	with pytest.raises(agents.UnavailableAgentError, match="Away"):
+		ticket.save()
+	ticket.reload()
+	ticket.assigned_to = B
+	ticket.save()
+	other = make_ticket("second by hand")
+	other.assigned_to = B
+	with pytest.raises(agents.UnavailableAgentError, match="capacity"):
+		other.save()
+	# someone never set up as an agent is not routed, so not checked; a reopen keeps its holder
+	make_ticket("not an agent", assigned_to=C)
+	ticket.status = "SOLVED"
+	ticket.save()
+	set_agent(B, "Offline")
+	ticket.status = "OPEN"
+	ticket.save()
+	assert frappe.db.get_value("Ticket", ticket.name, "assigned_to") == B

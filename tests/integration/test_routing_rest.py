@@ -192,6 +192,8 @@ def visibility_tickets():
 	offer_tickets_to_global_search()
 	make_ticket_team("Mine", ["member@tickets.test"], "Manual claim")
 	make_ticket_team("Theirs", [OTHER], "Manual claim")
+	set_agent("member@tickets.test", "Online")
+	set_agent(OTHER, "Online")
 	tag = uuid.uuid4().hex[:6]
 	tickets = {
 		"assigned to me": make_ticket(f"Vis own{tag}", assigned_to="member@tickets.test", team="Theirs").name,

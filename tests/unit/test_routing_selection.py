@@ -289,3 +289,31 @@ def test_plan_round_robin_continues_the_rotation_from_the_last_assigned():
 	plan = s.plan_queue(s.ROUND_ROBIN, members, "b", waiting("t1", "t2"))
 	assert [a for _, a, _ in plan.assignments] == ["c", "a"]
 	assert plan.last_user == "a"
+
+
+# --- the records themselves ---------------------------------------------------------------------------
+
+
+def test_records_default_to_nothing_known():
+	assert Agent("u") == Agent("u", s.OFFLINE, 0, 0, ())
+	assert Agent("u").open_tickets == 0 and Agent("u").free_capacity == 0
+	assert Team("t") == Team("t", (), (), False) and Team("t").is_default is False
+	assert TicketFacts() == TicketFacts(None, "", None) and TicketFacts().text == ""
+	assert s.Choice(None, "why") == s.Choice(None, "why", 0, 0, None)
+	assert s.Choice(None, "why").available == 0 and s.Choice(None, "why").members == 0
+
+
+@pytest.mark.parametrize("record, field", [
+	(Agent("u"), "open_tickets"), (Team("t"), "name"), (TicketFacts(), "text"), (s.TeamChoice("t", "r"), "team"),
+	(s.Choice("a", "r"), "agent"),
+])
+def test_records_are_frozen(record, field):
+	from dataclasses import FrozenInstanceError
+
+	with pytest.raises(FrozenInstanceError):
+		setattr(record, field, None)
+
+
+def test_words_of_nothing_is_nothing():
+	assert s.words(None) == [] and s.words("") == []
+	assert s.words("Hello, WORLD 42") == ["hello", "world", "42"]

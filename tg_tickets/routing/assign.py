@@ -86,6 +86,7 @@ def before_ticket_insert(ticket, method=None) -> None:
 	if agent:
 		ticket.assigned_to = agent
 		ticket.flags.assignment_reason = reason
+		ticket.flags.assignee_checked = True  # decided under the agent's lock
 	elif team:
 		ticket.flags.queue_reason = reason
 
@@ -103,6 +104,19 @@ def keep_waiting_since(ticket, method=None) -> None:
 		ticket.held_since = None
 	elif not ticket.held_since or (before is not None and before.assigned_to != ticket.assigned_to):
 		ticket.held_since = now_datetime()
+
+
+def check_new_holder(ticket, method=None) -> None:
+	"""Ticket validate: whoever hands a ticket to an agent (a field edit, Frappe's Assign To, an import), the
+	agent must be Online with room, as under the models; users never set up as agents (no Ticket Agent row)
+	are not routed and not checked. A reopen keeps its holder."""
+	if ticket.flags.assignee_checked or not ticket.assigned_to or ticket.status not in UNRESOLVED_STATUSES:
+		return
+	before = None if ticket.is_new() else ticket.get_doc_before_save()
+	if before is not None and before.assigned_to == ticket.assigned_to:
+		return
+	if frappe.db.exists("Ticket Agent", ticket.assigned_to):
+		agents.check_assignee(ticket.assigned_to, "assign")
 
 
 def after_ticket_change(ticket, method=None) -> None:

@@ -80,9 +80,9 @@ def _locked_holder(ticket_name: str) -> str | None:
 
 
 def _assign(ticket, user: str, reason: str):
-	previous = ticket.assigned_to
 	ticket.assigned_to = user
 	ticket.flags.assignment_reason = reason
+	ticket.flags.assignee_checked = True  # the check above (or the caller's, under its locks) already ran
 	ticket.save(ignore_permissions=True)  # the caller checked who may do this
 	return ticket
 
