@@ -109,8 +109,11 @@ def keep_waiting_since(ticket, method=None) -> None:
 def check_new_holder(ticket, method=None) -> None:
 	"""Ticket validate: whoever hands a ticket to an agent (a field edit, Frappe's Assign To, an import), the
 	agent must be Online with room, as under the models; users never set up as agents (no Ticket Agent row)
-	are not routed and not checked. A reopen keeps its holder."""
-	if ticket.flags.assignee_checked or not ticket.assigned_to or ticket.status not in UNRESOLVED_STATUSES:
+	are not routed and not checked. A reopen keeps its holder, and an SLA escalation to the policy's
+	supervisor (a server update, flagged by sla/) is the policy's explicit override."""
+	if ticket.flags.assignee_checked or ticket.flags.sla_server_update:
+		return
+	if not ticket.assigned_to or ticket.status not in UNRESOLVED_STATUSES:
 		return
 	before = None if ticket.is_new() else ticket.get_doc_before_save()
 	if before is not None and before.assigned_to == ticket.assigned_to:
