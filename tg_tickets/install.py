@@ -33,7 +33,9 @@ def recount_agents():
 
 QUEUE_DASHBOARD_BLOCK = "Ticket Queue Dashboard"
 QUEUE_DASHBOARD_STYLE = """
-.tg-queue { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 16px; }
+.tg-queue { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 4fr) minmax(0, 3fr); gap: 16px; }
+@media (max-width: 1100px) { .tg-queue { grid-template-columns: minmax(0, 1fr); } }
+.tg-queue-col { overflow-x: auto; }
 .tg-queue h5 { margin: 4px 0 8px; }
 .tg-queue table { font-size: 13px; margin: 0; }
 .tg-queue-number { font-weight: 600; text-decoration: underline dotted; }

@@ -43,7 +43,7 @@ def test_round_robin_assigns_in_turn_skipping_away_agents_and_says_why():
 	ticket = make_ticket("one more", category="Billing")
 	assert ticket.team == "Billing" and ticket.waiting_since is None
 	line = history(ticket.name)[-1]
-	assert "Round-robin in team Billing (team chosen by category Billing); next in rotation" in line
+	assert "Round-robin in team Billing (team: category Billing); next in rotation" in line
 	assert line.startswith("Assigned to")
 
 

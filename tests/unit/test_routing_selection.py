@@ -122,7 +122,7 @@ def test_keywords_match_whole_words_in_any_case():
 
 def test_no_match_goes_to_the_default_team():
 	choice = s.pick_team(TEAMS, TicketFacts(category="Other", text="hello"))
-	assert choice == s.TeamChoice("General", "default team (no category or keyword matched)")
+	assert choice == s.TeamChoice("General", "the default team, as no category or keyword matched")
 
 
 def test_no_match_and_no_default_team_routes_nowhere():

@@ -27,7 +27,7 @@ def facts(ticket) -> TicketFacts:
 
 
 def reason_line(model: str, team: str, rule: str, choice: selection.Choice) -> str:
-	return _("{model} in team {team} (team chosen by {rule}); {why}").format(
+	return _("{model} in team {team} (team: {rule}); {why}").format(
 		model=model, team=team, rule=rule, why=choice.reason
 	) + (_(", {0} of {1} members available").format(choice.available, choice.members) if choice.agent else "")
 

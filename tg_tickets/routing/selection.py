@@ -119,7 +119,7 @@ def pick_team(teams: list[Team], ticket: TicketFacts) -> TeamChoice:
 		return TeamChoice(best.name, "keyword " + ", ".join(repr(h) for h in best_hits))
 	for team in teams:
 		if team.is_default:
-			return TeamChoice(team.name, "default team (no category or keyword matched)")
+			return TeamChoice(team.name, "the default team, as no category or keyword matched")
 	return TeamChoice(None, "no team matched and there is no default team")
 
 
