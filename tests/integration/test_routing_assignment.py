@@ -172,6 +172,9 @@ def test_an_assignment_shows_in_frappes_todo_and_bell():
 	assert frappe.get_all("ToDo", {"reference_type": "Ticket", "reference_name": ticket.name, "status": "Open"},
 		pluck="allocated_to") == [A]
 	assert frappe.parse_json(frappe.db.get_value("Ticket", ticket.name, "_assign")) == [A]
+	# the bell: a Notification Log of type Assignment for the assignee
+	assert frappe.db.exists("Notification Log", {"for_user": A, "type": "Assignment", "document_type": "Ticket",
+		"document_name": ticket.name})
 	ticket.assigned_to = B
 	ticket.save()
 	assert frappe.get_all("ToDo", {"reference_type": "Ticket", "reference_name": ticket.name, "status": "Open"},
