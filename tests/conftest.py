@@ -65,3 +65,18 @@ def live_site():
 	site = LiveSite.start(SITE)
 	yield site
 	site.stop()
+
+
+@pytest.fixture
+def feature_on():
+	"""Tickets switched on for the site, members may create and edit (not delete), replies recorded instead
+	of sent, no Topic Group; committed, so web processes and workers see the same."""
+	import frappe
+
+	from tests.factories import set_settings
+
+	set_settings(
+		enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=0,
+		transport="record", topic_group_chat=None,
+	)
+	frappe.db.commit()

@@ -12,6 +12,9 @@ from telethon.sessions import StringSession
 from telethon.tl import functions, types
 
 BOT_ID = 0  # replay and tests use the site's bot id (0 without credentials)
+# Credentials that look real (the listener must never print them), for a bot that does not exist.
+BOT_TOKEN = "123456789:AAE-very-secret-token-value"
+API_HASH = "0123456789abcdef0123456789abcdef"
 _ids = itertools.count(secrets.randbelow(10**6) * 1000 + 1)
 
 
@@ -86,7 +89,8 @@ class FakeSender:
 	like Telegram does, so a duplicate delivery shows up as an error rather than a second message.
 	"""
 
-	def __init__(self, flood_rate=0.0, seed=7, fail=None):
+	def __init__(self, flood_rate=0.0, seed=7, fail=None, latency=None):
+		self.latency = latency  # seconds before the answer arrives (None: at once, without yielding to the loop)
 		self.accepted = []
 		self.attempts = 0
 		self.floods = 0
@@ -100,12 +104,17 @@ class FakeSender:
 		return True
 
 	def send(self, request, ordered=False):
-		future = asyncio.get_running_loop().create_future()
+		loop = asyncio.get_running_loop()
+		future = loop.create_future()
 		self.attempts += 1
 		try:
-			future.set_result(self.answer(request))
+			outcome, result = future.set_result, self.answer(request)
 		except errors.RPCError as error:
-			future.set_exception(error)
+			outcome, result = future.set_exception, error
+		if self.latency is None:
+			outcome(result)
+		else:  # like a network: other tasks run while the request is in flight
+			loop.call_later(self.latency, outcome, result)
 		return future
 
 	def error(self, code, message, request):

@@ -31,38 +31,47 @@ has_permission = {
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
-# --- comments and files on tickets (tg_tickets/tickets/activity.py) ---
+# --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
 doc_events = {
 	"Ticket": {
-		# SLA fields keep their stored values unless changed; a deleted ticket takes its SLA records along
-		# (tg_tickets/sla/tracking.py)
+		# SLA (tg_tickets/sla/tracking.py): stored values kept unless changed, the clock recomputed on every save,
+		# the status history written, the SLA records removed with the ticket
 		# routing (tg_tickets/routing/assign.py): a new ticket enters its team's queue and, under an automatic
-		# model, gets its agent in the same insert; open counts follow the holder; waiting_since is kept
+		# model, gets its agent in the same insert; open counts follow the holder; waiting/held times are kept;
+		# nobody is handed a ticket while Away/Offline or full, whichever way
 		"before_insert": "tg_tickets.routing.assign.before_ticket_insert",
 		"before_validate": [
 			"tg_tickets.sla.tracking.before_validate",
 			"tg_tickets.routing.assign.keep_waiting_since",
 		],
-		# nobody is handed a ticket while Away/Offline or full, whichever way (tg_tickets/routing/assign.py)
-		"validate": "tg_tickets.routing.assign.check_new_holder",
-		"on_trash": [
-			"tg_tickets.sla.tracking.on_ticket_trash",
-			"tg_tickets.routing.assign.on_ticket_trash",
+		"validate": [
+			"tg_tickets.sla.tracking.before_save",
+			"tg_tickets.routing.assign.check_new_holder",
 		],
-		# a forum topic per ticket (tg_tickets/telegram/topics.py)
-		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 		"on_update": [
+			"tg_tickets.sla.tracking.after_save",
+			# a forum topic per ticket, closed and reopened with it (tg_tickets/telegram/topics.py)
 			"tg_tickets.telegram.topics.on_ticket_update",
 			# who holds the ticket: history line, ToDo and bell (tg_tickets/tickets/assignment.py)
 			"tg_tickets.tickets.assignment.after_ticket_save",
 			"tg_tickets.routing.assign.after_ticket_change",
 		],
+		"on_trash": [
+			"tg_tickets.sla.tracking.on_ticket_trash",
+			"tg_tickets.routing.assign.on_ticket_trash",
+		],
+		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 	},
 	# Frappe's "Assign To" on a ticket moves the ticket's assignee (tg_tickets/tickets/assignment.py)
 	"ToDo": {
 		"after_insert": "tg_tickets.tickets.assignment.after_todo_insert",
 		"on_update": "tg_tickets.tickets.assignment.after_todo_update",
 	},
+	# an agent's private chat with the bot exists from the moment the account is linked
+	"Telegram Agent": {
+		"on_update": "tg_tickets.telegram.agents.on_agent_linked",
+	},
+	# comments and files on tickets (tg_tickets/tickets/activity.py)
 	"Comment": {
 		"before_insert": "tg_tickets.tickets.activity.before_comment_insert",
 		"validate": "tg_tickets.tickets.activity.before_comment_save",
@@ -113,10 +122,22 @@ scheduler_events = {
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
 	# these sweeps re-enqueue what is left.
 	"all": [
-		"tg_tickets.telegram.inbound.sweep",
-		"tg_tickets.telegram.outbound.retry_sweep",
+		"tg_tickets.telegram.inbox.sweep",
+		"tg_tickets.telegram.delivery.retry_sweep",
 	],
 }
+
+# --- the app's own events (tg_tickets/tickets/events.py): one domain's news, the others' reactions ---
+tg_tickets_on_agent_reply_sent = ["tg_tickets.sla.tracking.record_first_response"]
+tg_tickets_on_agent_reply_queued = ["tg_tickets.telegram.topics.mirror_agent_reply"]
+tg_tickets_on_customer_message = ["tg_tickets.telegram.topics.mirror_customer_message"]
+tg_tickets_on_outbox_queued = ["tg_tickets.telegram.delivery.schedule_chats"]
+tg_tickets_alert_agents = ["tg_tickets.telegram.agents.alert_agents"]
+# who may take a ticket (user, "claim" | "assign"): raise to refuse; routing refuses agents who are not
+# Online or are full (tg_tickets/tickets/assignment.py emits both)
+tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
+# who took it (ticket doc, previous assignee, reason)
+tg_tickets_on_ticket_assigned = []
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [
@@ -125,9 +146,3 @@ tg_tickets_demo_data = [
 	"tg_tickets.routing.demo.make_demo_teams",
 	"tg_tickets.telegram.demo.make_demo_messages",
 ]
-
-# --- the app's own events (tg_tickets/tickets/events.py): who may take a ticket, and who took it ---
-# (user, "claim" | "assign"): raise to refuse; routing refuses agents who are not Online or are full
-tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
-# (ticket doc, previous assignee, reason)
-tg_tickets_on_ticket_assigned = []

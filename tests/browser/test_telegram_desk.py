@@ -15,6 +15,7 @@ from tests import telegram_fakes as tg
 from tests.browser.conftest import open_table, screenshot
 from tests.factories import make_chat, make_ticket, telegram_messages
 from tests.integration import test_telegram_sync
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -156,12 +157,13 @@ def test_agent_sees_the_conversation_and_a_reply_shows_queued_then_sent(member_p
 
 
 def test_a_reply_telegram_refuses_shows_failed_with_the_reason_without_a_reload(member_page, tag):
-	from tg_tickets.telegram import gateway, outbound
+	from tg_tickets import api
+	from tg_tickets.telegram import gateway
 
 	uid, ticket, sheet = conversation_with_message(member_page, tag, "blocked bot", "Thanks, bye")
 
 	def reply_to_a_customer_who_blocked_the_bot():
-		outbound.send_reply(ticket.name, f"{tag} anything else?")
+		api.send_reply(ticket.name, f"{tag} anything else?")
 		# Delivery takes the chat's lock before it commits: the site's worker cannot deliver the reply
 		# through the record transport meanwhile.
 		blocked = gateway.TelegramTransport(tg.offline_client(tg.FakeSender(fail={uid: "USER_IS_BLOCKED"})))
@@ -301,20 +303,18 @@ def test_broadcast_follow_up_opens_tickets_one_by_one_each_linked_to_its_chat(me
 
 
 def test_an_admin_finds_a_failed_inbox_update_and_retries_it(browser, live_site, users, tag, monkeypatch):
-	import time
-
 	from tests.browser.conftest import login
-	from tg_tickets.telegram import inbound
+	from tg_tickets.telegram import routes
 
 	uid, chat, ticket = customer_ticket(tag, "inbox retry")
-	real_handle = inbound.handle
+	real_handle = routes.handle
 
 	def broken(record, context=None):
 		raise RuntimeError("a bug, fixed by the next deploy")
 
-	monkeypatch.setattr(inbound, "handle", broken)
+	monkeypatch.setattr(routes, "handle", broken)
 	receive(tg.private_message(uid, f"{tag} lost for a while"))
-	monkeypatch.setattr(inbound, "handle", real_handle)
+	monkeypatch.setattr(routes, "handle", real_handle)
 	frappe.db.rollback()
 	name = frappe.db.get_value("Telegram Update", {"chat_id": str(uid)})
 	assert frappe.db.get_value("Telegram Update", name, "status") == "Failed"
@@ -329,11 +329,8 @@ def test_an_admin_finds_a_failed_inbox_update_and_retries_it(browser, live_site,
 	page.locator(".actions-btn-group > button").click()
 	page.locator(".actions-btn-group .dropdown-menu a", has_text="Retry").click()
 	expect(page.locator(".desk-alert", has_text="1 update(s) queued again")).to_be_visible()
-	deadline = time.monotonic() + 30
-	while frappe.db.get_value("Telegram Update", name, "status") != "Processed":
-		assert time.monotonic() < deadline, "the re-queued update was never processed"
-		time.sleep(0.2)
-		frappe.db.rollback()
+	wait_until(lambda: frappe.db.get_value("Telegram Update", name, "status") == "Processed",
+		message="the re-queued update was never processed")
 	assert [m.text for m in fresh_messages(chat=chat, direction="Incoming")] == [f"{tag} lost for a while"]
 	assert page.errors == []
 	page.context.close()

@@ -3,7 +3,8 @@
 import frappe
 import pytest
 
-from tests.factories import PASSWORD, make_admin, make_member, make_outsider, make_owner
+from tests import telegram_fakes as tg
+from tests.factories import PASSWORD, make_admin, make_member, make_outsider, make_owner, set_settings
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +28,19 @@ def member(clients):
 @pytest.fixture(scope="session")
 def outsider(clients):
 	return clients["outsider"]
+
+
+@pytest.fixture
+def bot_credentials():
+	"""Bot credentials in Tickets Settings (committed) for the test; removed afterwards."""
+	from frappe.utils.password import remove_encrypted_password
+
+	from tg_tickets.telegram import credentials
+
+	set_settings(api_id=12345, api_hash=tg.API_HASH, bot_token=tg.BOT_TOKEN)
+	frappe.db.commit()
+	yield credentials.bot_credentials()
+	set_settings(api_id=None)
+	for field in ("api_hash", "bot_token"):
+		remove_encrypted_password("Tickets Settings", "Tickets Settings", field)
+	frappe.db.commit()

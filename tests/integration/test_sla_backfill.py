@@ -5,9 +5,8 @@ from datetime import datetime, timedelta
 
 import frappe
 import pytest
-from frappe.utils import get_datetime
 
-from tests.factories import make_member, make_sla_policy, make_ticket, make_ticket_at, set_settings
+from tests.factories import make_member, make_sla_policy, make_ticket, make_ticket_at
 from tg_tickets.sla import backfill, sweep, tracking
 
 T0 = datetime(2026, 3, 2, 10, 0)
@@ -15,9 +14,7 @@ NOW = T0 + timedelta(hours=1)
 LEGACY = {field: None for field in ("sla_policy", *tracking.COMPUTED_FIELDS)}
 
 
-@pytest.fixture(autouse=True)
-def _feature_on():
-	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=0)
+pytestmark = pytest.mark.usefixtures("feature_on")
 
 
 def legacy_ticket(created, **fields):

@@ -13,7 +13,7 @@ from frappe.utils import get_datetime
 
 from tests import telegram_fakes as tg
 from tests.factories import (
-	make_admin, make_member, make_sla_policy, make_team, make_ticket_at, outgoing_email_account, set_settings, set_status_at,
+	make_admin, make_member, make_sla_policy, make_team, make_ticket_at, outgoing_email_account, set_status_at,
 	telegram_messages,
 )
 from tg_tickets.sla import notify, sweep, tracking
@@ -23,9 +23,7 @@ T0 = datetime(2026, 3, 2, 10, 0)
 REMINDER, BREACH, ESCALATION = "first_response:reminder:75", "first_response:breach", "first_response:escalation"
 
 
-@pytest.fixture(autouse=True)
-def _feature_on():
-	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=0)
+pytestmark = pytest.mark.usefixtures("feature_on")
 
 
 @pytest.fixture(scope="module", autouse=True)

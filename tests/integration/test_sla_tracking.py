@@ -8,7 +8,7 @@ import pytest
 from frappe.utils import get_datetime
 
 from tests.factories import (
-	make_admin, make_chat, make_member, make_sla_policy, make_ticket, make_ticket_at, set_settings, set_status_at,
+	make_admin, make_chat, make_member, make_sla_policy, make_ticket, make_ticket_at, set_status_at,
 )
 from tg_tickets.sla import tracking
 from tg_tickets.sla.tracking import SLAOverrideError
@@ -16,9 +16,7 @@ from tg_tickets.sla.tracking import SLAOverrideError
 T0 = datetime(2026, 3, 2, 10, 0)  # a Monday
 
 
-@pytest.fixture(autouse=True)
-def _feature_on():
-	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=0)
+pytestmark = pytest.mark.usefixtures("feature_on")
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ import frappe
 import pytest
 
 from tests import telegram_fakes as tg
-from tests.factories import make_chat, make_ticket, set_settings, settings
+from tests.factories import make_chat, make_ticket, settings
 from tests.integration.test_telegram_sync import deliver, receive, topic_group
-from tg_tickets.telegram import gateway, outbound
+from tg_tickets import api
+from tg_tickets.telegram import gateway
 
 
-@pytest.fixture(autouse=True)
-def _feature_on():
-	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, transport="record", topic_group_chat=None)
-	frappe.db.commit()
+pytestmark = pytest.mark.usefixtures("feature_on")
 
 
 def conversation(client, ticket):
@@ -32,8 +30,8 @@ def test_the_conversation_shows_edits_deletions_delivery_states_and_flagged_mess
 	first, second = tg.next_id(), tg.next_id()
 	receive(tg.private_message(uid, "helo", message_id=first), tg.private_message(uid, "second", message_id=second))
 	receive(tg.edit(uid, first, "hello"), types.UpdateDeleteMessages(messages=[second], pts=3, pts_count=1))
-	outbound.send_reply(ticket.name, "We are on it")
-	outbound.send_reply(ticket.name, "Are you there?")
+	api.send_reply(ticket.name, "We are on it")
+	api.send_reply(ticket.name, "Are you there?")
 	# Not committed first: delivery takes the chat's lock, then commits, so the site's worker cannot
 	# deliver these through the record transport meanwhile.
 	deliver(chat, gateway.TelegramTransport(tg.offline_client(tg.FakeSender(fail={uid: "USER_IS_BLOCKED"}))))

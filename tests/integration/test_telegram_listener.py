@@ -3,7 +3,6 @@ REST reply path used by integrations."""
 
 import asyncio
 import logging
-import time
 
 import frappe
 import pytest
@@ -11,29 +10,13 @@ from telethon.tl import functions
 
 from tests import telegram_fakes as tg
 from tests.factories import PASSWORD, make_chat, make_member, make_ticket, set_settings
+from tests.waiting import wait_until, wait_until_async
 from tg_tickets.telegram import credentials, listener
 
-TOKEN = "123456789:AAE-very-secret-token-value"
-API_HASH = "0123456789abcdef0123456789abcdef"
+TOKEN, API_HASH = tg.BOT_TOKEN, tg.API_HASH
 
 
-@pytest.fixture(autouse=True)
-def _feature_on():
-	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, transport="record", topic_group_chat=None)
-	frappe.db.commit()
-
-
-@pytest.fixture
-def bot_credentials():
-	set_settings(api_id=12345, api_hash=API_HASH, bot_token=TOKEN)
-	frappe.db.commit()
-	yield credentials.bot_credentials()
-	from frappe.utils.password import remove_encrypted_password
-
-	set_settings(api_id=None)
-	for field in ("api_hash", "bot_token"):
-		remove_encrypted_password("Tickets Settings", "Tickets Settings", field)
-	frappe.db.commit()
+pytestmark = pytest.mark.usefixtures("feature_on")
 
 
 def test_the_listener_refuses_to_start_without_credentials():
@@ -77,10 +60,7 @@ def test_only_one_listener_per_bot_is_active_and_a_standby_takes_over_when_it_di
 	assert not standby.acquire()
 	assert active.renew() and standby.holder() == active.token
 	# the active listener dies: it stops renewing; its lock expires and the standby takes over
-	deadline = time.monotonic() + 10
-	while not standby.acquire():
-		assert time.monotonic() < deadline, "the standby never took over"
-		time.sleep(0.2)
+	wait_until(standby.acquire, timeout=10, message="the standby never took over")
 	assert standby.holder() == standby.token
 	assert not active.renew()  # the old one cannot steal it back
 	standby.release()
@@ -96,11 +76,8 @@ def test_send_reply_over_rest_is_queued_then_delivered_by_a_worker(live_site):
 	response = api.call("tg_tickets.api.send_reply", ticket=ticket.name, message="Hello from the API")
 	assert response.ok, response.text
 	[name] = response.json()["message"]["messages"]
-	deadline = time.monotonic() + 30
-	while frappe.db.get_value("Telegram Message", name, "status") == "Queued":
-		assert time.monotonic() < deadline, "the worker never delivered the reply"
-		time.sleep(0.2)
-		frappe.db.rollback()
+	wait_until(lambda: frappe.db.get_value("Telegram Message", name, "status") != "Queued",
+		message="the worker never delivered the reply")
 	row = frappe.get_doc("Telegram Message", name)
 	assert (row.status, row.direction, row.is_agent_reply, row.agent, row.ticket) == ("Sent", "Outgoing", 1, member, ticket.name)
 	assert row.message_id and frappe.db.exists("Telegram Recorded Request", {"telegram_message": name, "chat_id": chat})
@@ -112,13 +89,13 @@ def test_send_reply_over_rest_is_queued_then_delivered_by_a_worker(live_site):
 
 
 def test_with_credentials_replies_are_handed_to_the_listener_and_sent_by_its_client(bot_credentials):
-	from tg_tickets.telegram import outbound
+	from tg_tickets import api
 
 	set_settings(transport="telegram")
 	chat = make_chat("Live customer", chat_id=tg.user_id())
 	ticket = make_ticket("Live reply", chats=[chat])
 	frappe.db.commit()
-	[name] = outbound.send_reply(ticket.name, "Sent by the listener")["messages"]
+	[name] = api.send_reply(ticket.name, "Sent by the listener")["messages"]
 	frappe.db.commit()  # after commit the chat is handed over through Redis, not to an RQ job
 	sender = tg.FakeSender()
 	client = tg.offline_client(sender)
@@ -126,11 +103,8 @@ def test_with_credentials_replies_are_handed_to_the_listener_and_sent_by_its_cli
 	async def listen_until_sent():
 		stop = asyncio.Event()
 		task = asyncio.create_task(listener.drain_outbox(client, stop))
-		deadline = time.monotonic() + 30
-		while frappe.db.get_value("Telegram Message", name, "status") == "Queued":
-			assert time.monotonic() < deadline, "the listener never sent the reply"
-			await asyncio.sleep(0.1)
-			frappe.db.rollback()
+		await wait_until_async(lambda: frappe.db.get_value("Telegram Message", name, "status") != "Queued",
+			message="the listener never sent the reply")
 		stop.set()
 		await task
 

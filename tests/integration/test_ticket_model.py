@@ -5,13 +5,11 @@ import re
 import frappe
 import pytest
 
-from tests.factories import make_chat, make_member, make_ticket, set_settings
+from tests.factories import make_chat, make_member, make_ticket
 from tg_tickets.tickets.lifecycle import ClosedTicketError
 
 
-@pytest.fixture(autouse=True)
-def _feature_on():
-	set_settings(enabled=1, members_can_create_tickets=1, members_can_edit_tickets=1, members_can_delete_tickets=0)
+pytestmark = pytest.mark.usefixtures("feature_on")
 
 
 def test_ticket_id_is_three_letters_and_digits_and_not_sequential():

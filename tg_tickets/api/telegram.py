@@ -7,6 +7,8 @@ import frappe
 from frappe import _
 
 from tg_tickets import permissions
+from tg_tickets.telegram import inbox
+from tg_tickets.tickets import conversation as ticket_conversation
 
 CONVERSATION_LIMIT = 300
 CONVERSATION_FIELDS = [
@@ -89,38 +91,19 @@ def file_details(names: list[str]) -> dict:
 @frappe.whitelist(methods=["POST"])
 def move_message(message: str, ticket: str):
 	"""Moves a message logged on the wrong ticket (or flagged) to `ticket`, its content untouched."""
-	doc = editable_message(message)
-	if not ticket or not frappe.db.exists("Ticket", ticket):
-		# The agent's pick, not the addressed resource: a validation message (417) the desk shows as it is.
-		frappe.throw(_("Ticket {0} does not exist.").format(ticket or ""))
-	frappe.has_permission("Ticket", "write", ticket, throw=True)
-	if doc.ticket == ticket:
-		return {"message": doc.name, "ticket": ticket}
-	frappe.db.set_value("Telegram Message", doc.name, {
-		"moved_from_ticket": doc.ticket, "ticket": ticket, "flagged": 0, "flag_reason": None,
-	})
-	from tg_tickets.realtime import notify_ticket_changed, notify_conversation_changed
-
-	for name in filter(None, {doc.ticket, ticket}):
-		notify_ticket_changed(name)
-	notify_conversation_changed([doc.ticket, ticket])
-	return {"message": doc.name, "ticket": ticket}
+	editable_message(message)
+	if ticket and frappe.db.exists("Ticket", ticket):
+		frappe.has_permission("Ticket", "write", ticket, throw=True)
+	return ticket_conversation.move_message(message, ticket)
 
 
 @frappe.whitelist(methods=["POST"])
 def create_ticket_from_message(message: str, title: str | None = None):
 	"""A flagged message becomes a new ticket; the message moves to it."""
-	from tg_tickets.telegram.inbound import ticket_from_message
-
-	doc = editable_message(message)
+	editable_message(message)
 	if not permissions.can("create"):
 		frappe.throw(_("You cannot create tickets."), frappe.PermissionError)
-	ticket = ticket_from_message(message, title)
-	from tg_tickets.realtime import notify_ticket_changed, notify_conversation_changed
-
-	notify_ticket_changed(ticket)
-	notify_conversation_changed([doc.ticket, ticket])
-	return {"ticket": ticket, "message": message}
+	return {"ticket": ticket_conversation.ticket_from_message(message, title), "message": message}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -131,7 +114,5 @@ def retry_failed_updates(names):
 	names = frappe.parse_json(names) if isinstance(names, str) else names
 	if not isinstance(names, list) or not names:
 		frappe.throw(_("Choose the failed updates to retry."))
-	from tg_tickets.telegram.inbound import requeue_failed
-
-	requeued = requeue_failed([str(n) for n in names][:1000])
+	requeued = inbox.requeue_failed([str(n) for n in names][:1000])
 	return {"requeued": requeued}

@@ -12,10 +12,8 @@ from frappe import _
 
 from tg_tickets.routing import selection, teams
 from tg_tickets.routing.selection import OFFLINE, ONLINE
+from tg_tickets.tickets import realtime
 from tg_tickets.tickets.fields import UNRESOLVED_STATUSES
-
-QUEUE_CHANGED = "tg_queue_changed"
-
 
 class UnavailableAgentError(frappe.ValidationError):
 	pass
@@ -99,5 +97,4 @@ def check_assignee(user: str, purpose: str) -> None:
 
 
 def publish_queue_changed() -> None:
-	"""Open queue dashboards reload their figures (after commit; the dashboard coalesces bursts)."""
-	frappe.publish_realtime(QUEUE_CHANGED, {}, after_commit=True)
+	realtime.notify_queue_changed()

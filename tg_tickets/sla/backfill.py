@@ -15,7 +15,8 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
-from tg_tickets.sla import bulk, clock, policy, tracking
+from tg_tickets.sla import clock, policy, tracking
+from tg_tickets.tickets import bulk, queries
 
 BATCH = 2000
 FIELDS = ("sla_policy", *tracking.COMPUTED_FIELDS)
@@ -54,13 +55,9 @@ def backfill_open_tickets(now=None, batch: int = BATCH, commit: bool = True) -> 
 def _backfill_batch(rows, choices: policy.PolicyChoices, rules_cache: dict, now) -> int:
 	names = [row.name for row in rows]
 	if choices.needs_chats:
-		chats: dict[str, list] = {}
-		for parent, chat in frappe.db.sql(
-			"select parent, chat from `tabTicket Chat` where parenttype = 'Ticket' and parent in %s", (tuple(names),)
-		):
-			chats.setdefault(parent, []).append(frappe._dict(chat=chat))
+		chats = queries.chats_of_tickets(names)
 		for row in rows:
-			row.chats = chats.get(row.name, [])
+			row.chats = [frappe._dict(chat=chat) for chat in chats.get(row.name, [])]
 	histories = tracking.histories(names)
 	values, unannounced = {}, []
 	for row in rows:
@@ -87,11 +84,9 @@ def record_unannounced(events: list[tuple[str, clock.Event]]) -> None:
 	now = now_datetime()
 	bulk.insert_rows(
 		"SLA Notification",
-		["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "ticket", "event", "kind",
-		 "event_at", "recipients", "emailed_at"],
+		["name", "ticket", "event", "kind", "event_at", "recipients", "emailed_at"],
 		[
-			(f"{ticket}:{event.key}", now, now, "Administrator", "Administrator", 0, 0, ticket, event.key, event.kind,
-			 tracking.to_naive(event.at), "", now)
+			(f"{ticket}:{event.key}", ticket, event.key, event.kind, tracking.to_naive(event.at), "", now)
 			for ticket, event in events
 		],
 		ignore_duplicates=True,

@@ -4,7 +4,7 @@ It turns a ticket's status history into due times, elapsed business seconds, pau
 and the moments of its reminder, breach and escalation events. It must never import Frappe, read a database
 or look at the wall clock: `now` is always an argument, so every answer is reproducible in a unit test.
 
-Rules (the issue's clock rules, made precise):
+Rules:
 - Both clocks start when the ticket is created (the first history entry).
 - Time counts only inside business windows and only while the status is neither paused (default PENDING)
   nor stopping (SOLVED, CLOSED). Reopening resumes a clock with the time it had already used.

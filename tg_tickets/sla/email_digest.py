@@ -23,9 +23,9 @@ import jinja2
 
 import frappe
 from frappe import _
-from frappe.utils import get_url, get_url_to_form, now_datetime
+from frappe.utils import get_url, get_url_to_form
 
-from tg_tickets.sla import bulk
+from tg_tickets.tickets import bulk
 
 
 @functools.cache
@@ -39,12 +39,12 @@ def template() -> jinja2.Template:
 
 
 QUEUE_FIELDS = [
-	"name", "creation", "modified", "owner", "modified_by", "docstatus", "sender", "message", "status", "message_id",
+	"name", "sender", "message", "status", "message_id",
 	"reference_doctype", "reference_name", "send_after", "priority", "add_unsubscribe_link", "show_as_cc",
 	"attachments", "retry", "email_account",
 ]
 RECIPIENT_FIELDS = [
-	"name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parenttype", "parentfield", "idx",
+	"name", "parent", "parenttype", "parentfield", "idx",
 	"recipient", "status",
 ]
 
@@ -69,7 +69,6 @@ def queue_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> int:
 	account_name = account.name if account.is_exists_in_db() else None
 	sender = account.default_sender
 	site_url = get_url()
-	now = now_datetime()
 	queue_rows, recipient_rows = [], []
 	for user, alerts in alerts_by_user.items():
 		if not addresses.get(user):
@@ -78,13 +77,13 @@ def queue_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> int:
 		subject = alerts[0][1] if len(alerts) == 1 else _("{0} SLA alerts on your tickets").format(len(alerts))
 		name = frappe.generate_hash(length=12)
 		queue_rows.append((
-			name, now, now, "Administrator", "Administrator", 0, sender,
+			name, sender,
 			mime_message(sender, addresses[user], subject, message_id, alerts, site_url), "Not Sent",
 			message_id.strip("<>"), "Ticket", alerts[0][0] if len(alerts) == 1 else None, None, 1, 0, "", "[]", 0,
 			account_name,
 		))
 		recipient_rows.append((
-			frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", 0, name, "Email Queue",
+			frappe.generate_hash(length=12), name, "Email Queue",
 			"recipients", 1, addresses[user], "Not Sent",
 		))
 	if queue_rows:

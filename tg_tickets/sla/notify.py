@@ -15,18 +15,24 @@ This module never decides *when* (tg_tickets.sla.clock does) and never commits (
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import frappe
 from frappe import _
 from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
 from frappe.utils import format_datetime, now_datetime
 
 from tg_tickets import permissions
-from tg_tickets.sla import bulk, clock, email_digest, policy, tracking
+from tg_tickets.sla import clock, email_digest, policy, tracking
+from tg_tickets.tickets import bulk, events, realtime
 
 CLOCK_LABELS = {clock.FIRST_RESPONSE: "first response", clock.RESOLUTION: "resolution"}
+
+
+CLAIM_FIELDS = ("name", "ticket", "event", "kind", "event_at", "recipients", "emailed_at")
+
+
+def claim_row(ticket_name: str, event: clock.Event, recipients: list[str], now) -> tuple:
+	return (f"{ticket_name}:{event.key}", ticket_name, event.key, event.kind, tracking.to_naive(event.at),
+		"\n".join(recipients), now)
 
 
 def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
@@ -35,16 +41,8 @@ def claim(ticket_name: str, event: clock.Event, recipients: list[str]) -> bool:
 
 	A plain INSERT rather than a document insert: the sweep claims up to thousands a minute, and a
 	duplicate must cost one failed statement, not a rolled-back transaction."""
-	now = now_datetime()
 	try:
-		frappe.db.sql(
-			"""insert into `tabSLA Notification`
-			(name, creation, modified, owner, modified_by, docstatus, idx, ticket, event, kind, event_at, recipients,
-			emailed_at)
-			values (%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, %s)""",
-			(f"{ticket_name}:{event.key}", now, now, ticket_name, event.key, event.kind,
-			 tracking.to_naive(event.at), "\n".join(recipients), now),
-		)
+		bulk.insert_rows("SLA Notification", CLAIM_FIELDS, [claim_row(ticket_name, event, recipients, now_datetime())])
 	except Exception as exc:
 		if frappe.db.is_primary_key_violation(exc):
 			return False
@@ -59,16 +57,7 @@ def claim_all(claims: list[tuple[str, clock.Event, list[str]]]) -> set[tuple[str
 		return set()
 	now = now_datetime()
 	try:
-		bulk.insert_rows(
-			"SLA Notification",
-			["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "ticket", "event", "kind",
-			 "event_at", "recipients", "emailed_at"],
-			[
-				(f"{ticket}:{event.key}", now, now, "Administrator", "Administrator", 0, 0, ticket, event.key, event.kind,
-				 tracking.to_naive(event.at), "\n".join(users), now)
-				for ticket, event, users in claims
-			],
-		)
+		bulk.insert_rows("SLA Notification", CLAIM_FIELDS, [claim_row(ticket, event, users, now) for ticket, event, users in claims])
 	except Exception as exc:
 		if not frappe.db.is_primary_key_violation(exc):
 			raise
@@ -110,10 +99,6 @@ class Recipients:
 		return self._enabled(users) if users else []
 
 
-def recipients_for(ticket, event: clock.Event, rules: policy.PolicyRules) -> list[str]:
-	return Recipients().for_event(ticket, event, rules)
-
-
 def subject_for(ticket, event: clock.Event, due) -> str:
 	what = CLOCK_LABELS[event.clock]
 	ref = f"#{ticket.name} {ticket.title}"
@@ -147,21 +132,18 @@ class Outbox:
 		for ticket, user, subject in self.alerts:
 			by_user.setdefault(user, []).append((ticket, subject))
 		email_digest.queue_digests(by_user)
-		telegram_digests(by_user)
+		direct_alerts(by_user)
 		self.alerts = []
 
 
 def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
 	"""(ticket, user, subject) as Notification Log rows in one insert, then what Notification Log's own
 	after_insert does, once per user instead of once per row."""
-	now = now_datetime()
 	bulk.insert_rows(
 		"Notification Log",
-		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject",
-		 "document_type", "document_name", "from_user", "read"],
+		["name", "for_user", "type", "subject", "document_type", "document_name", "from_user", "read"],
 		[
-			(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert", subject,
-			 "Ticket", ticket, "Administrator", 0)
+			(frappe.generate_hash(length=12), user, "Alert", subject, "Ticket", ticket, "Administrator", 0)
 			for ticket, user, subject in alerts
 		],
 	)
@@ -174,23 +156,21 @@ def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:
 	for user in seen:
 		set_notifications_as_unseen(user)
 	for user in users:
-		frappe.publish_realtime("notification", after_commit=True, user=user)
+		realtime.notify_bell(user)
 
 
-def telegram_digests(alerts_by_user: dict[str, list[tuple[str, str]]]) -> None:
-	"""One Telegram message per agent with a linked account: an agent never gets a burst of hundreds of
-	messages, and the bot stays within Telegram's rate limits."""
-	notify_agent = telegram_notifier()
-	if not notify_agent:
-		return
-	linked = set(
-		frappe.db.sql("select user from `tabTelegram Agent` where user in %s", (tuple(alerts_by_user),), pluck=True)
-	)
-	for user in sorted(linked):
-		notify_agent(user, telegram_digest_text([subject for _ticket, subject in alerts_by_user[user]]))
+def direct_alerts(alerts_by_user: dict[str, list[tuple[str, str]]]) -> None:
+	"""One direct message per agent through every channel that reaches agents directly (ALERT_AGENTS: a
+	Telegram DM to agents who linked an account): an agent never gets a burst of hundreds of messages, and
+	the bot stays within Telegram's rate limits."""
+	if alerts_by_user:
+		events.emit(
+			events.ALERT_AGENTS,
+			{user: direct_alert_text([subject for _ticket, subject in alerts]) for user, alerts in alerts_by_user.items()},
+		)
 
 
-def telegram_digest_text(subjects: list[str], limit: int = 4000) -> str:
+def direct_alert_text(subjects: list[str], limit: int = 4000) -> str:
 	"""The alerts, one a line, within one Telegram message (4,096 characters); the rest is counted, as the
 	desk notifications and the e-mail list them all."""
 	if len(subjects) == 1:
@@ -251,16 +231,6 @@ def email_digests(limit: int = 2000) -> int:
 		(now_datetime(), tuple(r.name for r in rows)),
 	)
 	return sent
-
-
-def telegram_notifier():
-	"""tg_tickets.telegram.outbound.notify_agent(user, text), once the Telegram sync (built separately)
-	provides it; it knows which agents linked a Telegram account. Until then: desk and e-mail only."""
-	# Guarded import: the module may not exist yet; an error *inside* it must still surface.
-	if importlib.util.find_spec("tg_tickets.telegram.outbound") is None:
-		return None
-	outbound = importlib.import_module("tg_tickets.telegram.outbound")
-	return getattr(outbound, "notify_agent", None)
 
 
 def escalate(ticket, rules: policy.PolicyRules) -> None:

@@ -1,7 +1,8 @@
 """A ticket's SLA fields: recomputed from its policy and status history whenever the ticket changes.
 
-The Ticket controller calls `before_save` (validate) and `after_save` (on_update); the Telegram sync calls
-`record_first_response` when an agent's reply was actually sent; the sweep calls `evaluate`/`store`. The
+Ticket's doc_events (hooks.py) call `before_save` (validate) and `after_save` (on_update); the
+AGENT_REPLY_SENT event calls `record_first_response` when an agent's reply was actually sent; the sweep
+calls `evaluate`/`store`. The
 arithmetic itself is tg_tickets.sla.clock. This module never sends notifications and never commits (but for
 `refresh_policy_tickets`, a background job).
 
@@ -22,6 +23,7 @@ from frappe.utils import get_datetime, get_system_timezone, now_datetime
 
 from tg_tickets import permissions
 from tg_tickets.sla import clock, policy
+from tg_tickets.tickets import realtime
 
 # Recomputed on every save, whatever the client sends.
 COMPUTED_FIELDS = (
@@ -155,9 +157,7 @@ def store(ticket, values: dict) -> None:
 		"update `tabTicket` set {} where name = %s".format(", ".join(f"`{field}` = %s" for field in changed)),
 		(*changed.values(), ticket.name),
 	)
-	frappe.publish_realtime(
-		"list_update", {"doctype": "Ticket", "name": ticket.name}, doctype="Ticket", after_commit=True
-	)
+	realtime.notify_ticket_row(ticket.name)
 
 
 def store_many(tickets: dict, values_by_name: dict[str, dict], fields=COMPUTED_FIELDS, tell_desk: bool = True) -> None:
@@ -185,7 +185,7 @@ def store_many(tickets: dict, values_by_name: dict[str, dict], fields=COMPUTED_F
 	for name in changed:
 		tickets[name].update(values_by_name[name])
 		if tell_desk:
-			frappe.publish_realtime("list_update", {"doctype": "Ticket", "name": name}, doctype="Ticket", after_commit=True)
+			realtime.notify_ticket_row(name)
 
 
 def refresh(ticket_name: str, now: datetime | None = None) -> dict:
@@ -248,8 +248,8 @@ def before_validate(ticket, method=None) -> None:
 			ticket.set(field, before.get(field))
 
 
-def before_save(ticket) -> None:
-	"""Ticket.validate: rights on the SLA overrides, policy choice, and every computed SLA field."""
+def before_save(ticket, method=None) -> None:
+	"""doc_events Ticket.validate (after the ticket's own rules): rights on the SLA overrides, policy choice, and every computed SLA field."""
 	before = None if ticket.is_new() else ticket.get_doc_before_save()
 	_check_rights(ticket, before)
 
@@ -279,8 +279,8 @@ def before_save(ticket) -> None:
 	ticket.update(computed_values(result, done))
 
 
-def after_save(ticket) -> None:
-	"""Ticket.on_update: the status the ticket entered joins its history (the name is final by now)."""
+def after_save(ticket, method=None) -> None:
+	"""doc_events Ticket.on_update: the status the ticket entered joins its history (the name is final by now)."""
 	changed_at = ticket.flags.pop("sla_status_changed_at", None)
 	if changed_at is None:
 		return
@@ -301,7 +301,7 @@ def after_save(ticket) -> None:
 def record_first_response(ticket_name: str, sent_at) -> bool:
 	"""The first agent reply actually sent to the customer on Telegram stops the first-response clock.
 
-	Called by the Telegram sync when an outgoing agent message becomes Sent (desk or forum topic); internal
+	The AGENT_REPLY_SENT handler: an outgoing agent message became Sent (desk or forum topic); internal
 	comments never call it. `sent_at` is aware, or naive in the system timezone. Idempotent: a later reply
 	changes nothing, an earlier one (out-of-order delivery reports) moves the stamp back. Returns whether
 	the stamp changed. Not whitelisted: only server code that saw the message sent may call it.

@@ -8,6 +8,8 @@ import asyncio
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
+from tg_tickets.tickets import queries
+
 CUSTOMER_LINES = [
 	"Hi, I have a problem: {title}.",
 	"It started yesterday evening, screenshots attached later.",
@@ -17,7 +19,8 @@ AGENT_LINE = "Thanks for reaching out! We are looking into “{title}” and wil
 
 def make_demo_messages():
 	from tg_tickets import demo
-	from tg_tickets.telegram import gateway, outbound
+	from tg_tickets.telegram import delivery, gateway
+	from tg_tickets.tickets import outbox
 
 	if frappe.db.exists("Telegram Message", {"message_key": ["like", "demo:%"]}):
 		return
@@ -32,8 +35,8 @@ def make_demo_messages():
 		demo.make_demo_tickets()
 
 	tickets = frappe.db.sql(
-		"""select t.name, t.title, c.chat from `tabTicket` t
-		join `tabTicket Chat` c on c.parent = t.name and c.parenttype = 'Ticket'
+		f"""select t.name, t.title, c.chat from `tabTicket` t
+		{queries.TICKET_CHATS}
 		join `tabLinked Chat` l on l.name = c.chat and l.chat_type = 'Private'
 		where t.status != 'CLOSED' order by t.creation limit 12""",
 		as_dict=True,
@@ -51,12 +54,12 @@ def make_demo_messages():
 			})
 			doc.insert(ignore_permissions=True)
 		if n % 2 == 0:
-			outbound.queue_message(
+			outbox.queue_message(
 				ticket.chat, AGENT_LINE.format(title=ticket.title), ticket=ticket.name, is_agent_reply=True,
 				agent="agent@demo.tg-tickets.test" if frappe.db.exists("User", "agent@demo.tg-tickets.test") else None,
 			)
 			chats.add(ticket.chat)
 	frappe.db.commit()
-	limiter = outbound.RateLimiter(0, 0, 0)  # demo data: no need to pace the recorder
+	limiter = delivery.RateLimiter(0, 0, 0)  # demo data: no need to pace the recorder
 	for chat in sorted(chats):
-		asyncio.run(outbound.deliver_chat(chat, gateway.RecordTransport(), limiter))
+		asyncio.run(delivery.deliver_chat(chat, gateway.RecordTransport(), limiter))

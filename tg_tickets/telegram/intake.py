@@ -1,6 +1,6 @@
 """The bot's intake form as a pure state machine: (state, customer input, categories) → (state, replies, ticket).
 
-No Frappe, no Telegram: inbound.py loads the state and the categories, calls `advance`, stores the new state,
+No Frappe, no Telegram: intake_flow.py loads the state and the categories, calls `advance`, stores the new state,
 queues the replies and creates the ticket. Steps: category → priority → each required detail (validated,
 asked again until valid) → description (only when the first message was a command) → confirm.
 Callback data stays far below Telegram's 64-byte limit ("ti:c:3").

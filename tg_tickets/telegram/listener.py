@@ -1,5 +1,5 @@
 """The listener: the one Telethon client of the bot. It only normalises updates, stores them durably under
-their unique key, commits and enqueues the inbound job; it never writes tickets or messages itself.
+their unique key, commits and enqueues the inbox job (inbox.py); it never writes tickets or messages itself.
 
 One listener per bot is active across hosts (a Redis lock with expiry, renewed while alive; a standby takes
 over within LOCK_TTL + STANDBY_POLL seconds). Telethon's session (update state pts/qts/date/seq, peers, the
@@ -17,9 +17,11 @@ import signal
 import time
 
 import frappe
-from frappe.utils import now_datetime
 
 from tg_tickets.telegram import credentials, normalise
+from tg_tickets.telegram.inbox import enqueue_processing
+from tg_tickets.telegram.records import InboundRecord
+from tg_tickets.tickets import bulk
 
 logger = logging.getLogger("tg_tickets.listener")
 
@@ -43,33 +45,32 @@ def redact(text: str, secrets_: list[str]) -> str:
 class Inbox:
 	"""Stores normalised records in the Telegram Update inbox; the unique key makes each store exactly-once."""
 
-	COLUMNS = "(name, creation, modified, owner, modified_by, docstatus, idx, update_key, bot_id, chat_id, message_id, kind, status, attempts, payload)"
-	ROW = "(nextval(`telegram_update_id_seq`), %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, 'Pending', 0, %s)"
+	FIELDS = ("update_key", "bot_id", "chat_id", "message_id", "kind", "status", "attempts", "payload")
 
-	def store_many(self, records: list[dict]) -> set[str]:
+	def store_many(self, records: list[InboundRecord]) -> set[str]:
 		"""Inserts the records whose key is new, in one statement; returns the keys that were new."""
 		if not records:
 			return set()
-		keys = [r["key"] for r in records]
+		keys = [r.key for r in records]
 		existing = set(frappe.db.sql_list("select update_key from `tabTelegram Update` where update_key in %s", (tuple(keys),)))
 		fresh, seen = [], set()
 		for record in records:
-			if record["key"] in existing or record["key"] in seen:
+			if record.key in existing or record.key in seen:
 				continue
-			seen.add(record["key"])
+			seen.add(record.key)
 			fresh.append(record)
-		if fresh:
-			now = now_datetime()
-			values = []
-			for r in fresh:
-				values += [now, now, r["key"], str(r["bot_id"]), str(r["chat_id"]), str(r["message_id"]), r["kind"],
-						   json.dumps(r, ensure_ascii=False, default=str)]
-			# ON DUPLICATE KEY: a key stored concurrently since the check above stays a single row.
-			frappe.db.sql(
-				f"insert into `tabTelegram Update` {self.COLUMNS} values {', '.join([self.ROW] * len(fresh))} "
-				"on duplicate key update update_key = update_key",
-				values,
-			)
+		# ON DUPLICATE KEY: a key stored concurrently since the check above stays a single row.
+		bulk.insert_rows(
+			"Telegram Update",
+			self.FIELDS,
+			[
+				(r.key, str(r.bot_id), str(r.chat_id), str(r.message_id), r.kind, "Pending", 0,
+				 json.dumps(r.to_payload(), ensure_ascii=False, default=str))
+				for r in fresh
+			],
+			name_sql="nextval(`telegram_update_id_seq`)",
+			update_on_duplicate=("update_key",),
+		)
 		return seen
 
 
@@ -83,10 +84,6 @@ def reset_db_connection() -> None:
 		except Exception:  # noqa: BLE001
 			pass
 		frappe.db.connect()
-
-
-def enqueue_processing() -> None:
-	frappe.enqueue("tg_tickets.telegram.inbound.process_pending", queue="default", enqueue_after_commit=False)
 
 
 class Listener:
@@ -109,7 +106,7 @@ class Listener:
 		self.batch_size = batch_size
 		self.enqueue = enqueue
 		self.inbox = Inbox()
-		self.buffer: list[tuple[object, list[dict]]] = []
+		self.buffer: list[tuple[object, list[InboundRecord]]] = []
 		self.stats = {"new": 0, "duplicate": 0, "ignored": 0, "failed": 0}
 		self.outcomes: dict[object, list[str]] = {}
 		self.token = None
@@ -170,7 +167,7 @@ class Listener:
 					return
 				time.sleep(0.1 * attempt)
 		for token, rs in self.buffer:
-			self.outcome(token, "new" if any(r["key"] in new for r in rs) else "duplicate")
+			self.outcome(token, "new" if any(r.key in new for r in rs) else "duplicate")
 		self.buffer = []
 		if new:
 			try:
@@ -228,11 +225,11 @@ async def start_client(client, creds: dict) -> None:
 
 async def drain_outbox(client, stop: asyncio.Event) -> None:
 	"""Delivers the chats that RQ jobs and requests hand to the live transport (Redis list)."""
-	from tg_tickets.telegram import gateway, outbound
+	from tg_tickets.telegram import delivery, gateway
 
 	transport = gateway.TelegramTransport(client)
 	cache = frappe.cache
-	key = cache.make_key(outbound.OUTBOX_LIST)
+	key = cache.make_key(delivery.OUTBOX_LIST)
 	active: dict[str, asyncio.Task] = {}
 	loop = asyncio.get_running_loop()
 	last_sweep = 0.0
@@ -243,15 +240,12 @@ async def drain_outbox(client, stop: asyncio.Event) -> None:
 			chats.append(item[1].decode() if isinstance(item[1], bytes) else item[1])
 		if time.monotonic() - last_sweep > SWEEP_EVERY:
 			last_sweep = time.monotonic()
-			chats += frappe.db.sql_list(
-				"select distinct chat from `tabTelegram Message` where direction = 'Outgoing' and status = 'Queued' "
-				"and (next_attempt_at is null or next_attempt_at <= %s)", (now_datetime(),)
-			)
+			chats += delivery.due_chats()
 			frappe.db.commit()
 		for chat in chats:
 			task = active.get(chat)
 			if task is None or task.done():
-				active[chat] = asyncio.create_task(outbound.deliver_chat(chat, transport))
+				active[chat] = asyncio.create_task(delivery.deliver_chat(chat, transport))
 
 
 async def keep_lock(lock: ListenerLock, client, stop: asyncio.Event) -> None:

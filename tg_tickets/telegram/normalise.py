@@ -1,8 +1,10 @@
-"""Raw Telethon updates → plain dict records the rest of the app works on (the listener's only parsing).
+"""Raw Telethon updates → typed, frozen `InboundRecord`s the rest of the app works on (the listener's only
+parsing).
 
 Pure: imports Telethon's TL *types* only (never requests, never Frappe), so it is unit-testable and the
 replay command and the live listener share it. Unknown update types give no record; they are never an error.
-Every record carries `key` = bot:chat:message id:kind, the unique key that makes storage exactly-once.
+Every record carries `key` = bot:chat:message id:kind, the unique key that makes storage exactly-once. The
+inbox stores `record.to_payload()` as JSON; the inbox job reads it back with `InboundRecord.from_payload`.
 """
 
 from datetime import datetime, timezone
@@ -10,9 +12,10 @@ from datetime import datetime, timezone
 from telethon import utils
 from telethon.tl import types
 
+from tg_tickets.telegram.records import GENERAL_TOPIC_ID, InboundRecord
+
 MESSAGE_UPDATES = (types.UpdateNewMessage, types.UpdateNewChannelMessage)
 EDIT_UPDATES = (types.UpdateEditMessage, types.UpdateEditChannelMessage)
-GENERAL_TOPIC_ID = 1
 
 
 class MalformedUpdate(ValueError):
@@ -173,8 +176,12 @@ def from_short(update, bot_id: int) -> dict:
 	return record
 
 
-def normalise(update, bot_id: int) -> list[dict]:
+def normalise(update, bot_id: int) -> list[InboundRecord]:
 	"""One dispatched update → zero or more records. Raises MalformedUpdate for a broken known update."""
+	return [InboundRecord.from_payload(fields) for fields in record_fields(update, bot_id)]
+
+
+def record_fields(update, bot_id: int) -> list[dict]:
 	entities = getattr(update, "_entities", None) or {}
 	if isinstance(update, MESSAGE_UPDATES):
 		if isinstance(update.message, types.MessageEmpty):

@@ -22,6 +22,8 @@ from telethon.crypto import AuthKey
 from telethon.sessions import MemorySession
 from telethon.tl import types
 
+from tg_tickets.tickets import bulk
+
 SESSION = "Telegram Session"
 ENTITY = "Telegram Session Entity"
 
@@ -142,15 +144,12 @@ class DatabaseSession(MemorySession):
 		return int(entity_id), int(access_hash or 0)
 
 	def _save_rows(self, rows: list[tuple]) -> None:
-		now = now_datetime()
-		values = []
-		for entity_id, access_hash, username, phone, name in rows:
-			values += [f"{self.bot_id}:{entity_id}", now, now, self.bot_id, str(entity_id), str(access_hash), username, phone, name]
-		frappe.db.sql(
-			f"""insert into `tab{ENTITY}` (name, creation, modified, owner, modified_by, docstatus, idx, bot_id,
-			entity_id, access_hash, username, phone, display_name) values """
-			+ ", ".join(["(%s, %s, %s, 'Administrator', 'Administrator', 0, 0, %s, %s, %s, %s, %s, %s)"] * len(rows))
-			+ """ on duplicate key update access_hash = values(access_hash), username = values(username),
-			phone = values(phone), display_name = values(display_name), modified = values(modified)""",
-			values,
+		bulk.insert_rows(
+			ENTITY,
+			("name", "bot_id", "entity_id", "access_hash", "username", "phone", "display_name"),
+			[
+				(f"{self.bot_id}:{entity_id}", self.bot_id, str(entity_id), str(access_hash), username, phone, name)
+				for entity_id, access_hash, username, phone, name in rows
+			],
+			update_on_duplicate=("access_hash", "username", "phone", "display_name", "modified"),
 		)

@@ -9,8 +9,10 @@ Never calls Telegram itself: it queues, and `ensure_topic_for_delivery` runs ins
 import frappe
 from frappe.utils import format_datetime
 
-from tg_tickets.telegram.text import topic_title
+from tg_tickets.telegram import gateway
 from tg_tickets.tickets.fields import CLOSED
+from tg_tickets.tickets.message_text import topic_title
+from tg_tickets.tickets.outbox import new_random_id, queue_message
 
 LIVE_STATES = ("Open", "Closed")
 NEAR_CAPACITY = 0.95  # start archiving at 95 % of the capacity ...
@@ -34,8 +36,6 @@ def intro_text(ticket) -> str:
 
 def on_ticket_insert(ticket, method=None) -> None:
 	"""A new ticket gets its topic: queue its first post; the delivery creates the topic before it."""
-	from tg_tickets.telegram.outbound import queue_message
-
 	group = topic_group()
 	if not group:
 		return
@@ -44,8 +44,6 @@ def on_ticket_insert(ticket, method=None) -> None:
 
 def on_ticket_update(ticket, method=None) -> None:
 	"""Closing a ticket closes its topic; reopening it reopens the topic."""
-	from tg_tickets.telegram.outbound import queue_message
-
 	before = ticket.get_doc_before_save()
 	group = ticket.topic_group or topic_group()
 	if not before or not group or before.status == ticket.status:
@@ -57,30 +55,23 @@ def on_ticket_update(ticket, method=None) -> None:
 
 
 def mirror(ticket_name: str, text: str) -> None:
-	from tg_tickets.telegram.outbound import queue_message
-
 	group = topic_group()
 	if group and text:
 		queue_message(group, text, ticket=ticket_name, into_topic=True)
 
 
 def mirror_agent_reply(ticket, message: str, user: str) -> None:
+	"""AGENT_REPLY_QUEUED handler: the desk's reply shows in the ticket's topic."""
 	mirror(ticket.name, f"{frappe.utils.get_fullname(user)} (desk): {message}")
 
 
 def mirror_customer_message(ticket_name: str, sender: str | None, text: str) -> None:
+	"""CUSTOMER_MESSAGE_ADDED handler: the customer's message shows in the ticket's topic."""
 	mirror(ticket_name, f"{sender or 'Customer'}: {text}")
-
-
-def ticket_for_topic(group: str, topic_id: int) -> str | None:
-	return frappe.db.get_value("Ticket", {"topic_group": group, "topic_id": topic_id}, "name")
 
 
 async def ensure_topic_for_delivery(ticket_name: str, transport) -> None:
 	"""Creates the ticket's topic when it has none (new ticket, or deleted by hand) before posting into it."""
-	from tg_tickets.telegram import gateway
-	from tg_tickets.telegram.outbound import new_random_id
-
 	row = frappe.db.get_value("Ticket", ticket_name, ["title", "topic_id", "topic_state", "topic_group"], as_dict=True)
 	if row is None:
 		raise gateway.PermanentFailure(f"ticket {ticket_name} no longer exists")
@@ -119,8 +110,6 @@ def count_topics(group: str) -> int:
 
 def archive_if_near_capacity(group: str) -> list[str]:
 	"""Queues the deletion of closed tickets' topics, oldest closed first, when the group is nearly full."""
-	from tg_tickets.telegram.outbound import queue_message
-
 	capacity = frappe.get_cached_doc("Tickets Settings").topic_capacity or 0
 	if capacity <= 0:
 		return []

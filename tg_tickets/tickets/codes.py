@@ -32,15 +32,3 @@ def new_code(exists, attempt_offset: int = 0) -> str:
 		if not exists(code):
 			return code
 		attempt += 1
-
-
-def is_ticket_code(value: str) -> bool:
-	value = (value or "").lstrip("#")
-	return (
-		len(value) >= 6
-		and value[:3].isalpha()
-		and value[:3].isupper()
-		and value[:3].isascii()
-		and value[3:].isdigit()
-		and value[3:].isascii()
-	)

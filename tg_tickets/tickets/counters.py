@@ -8,7 +8,7 @@ the change, so concurrent writers serialise per ticket and a count can never dri
 import frappe
 from frappe.utils import strip_html
 
-from tg_tickets.realtime import notify_ticket_changed
+from tg_tickets.tickets.realtime import notify_ticket_changed
 
 PREVIEW_LENGTH = 140
 

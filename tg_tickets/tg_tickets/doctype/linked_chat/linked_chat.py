@@ -4,6 +4,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from tg_tickets.tickets import queries
+
 
 class LinkedChat(Document):
 	def validate(self):
@@ -16,14 +18,11 @@ class LinkedChat(Document):
 			self.username = self.username.strip().lstrip("@")
 
 	def on_trash(self):
-		linked = frappe.db.sql(
-			"select distinct parent from `tabTicket Chat` where chat = %s and parenttype = 'Ticket' limit 5",
-			(self.name,),
-		)
+		linked = queries.tickets_of_chat(self.name)
 		if linked:
 			frappe.throw(
 				_("Chat {0} is linked to tickets ({1}); unlink it first.").format(
-					self.title, ", ".join("#" + r[0] for r in linked)
+					self.title, ", ".join("#" + name for name in linked)
 				),
 				frappe.LinkExistsError,
 			)

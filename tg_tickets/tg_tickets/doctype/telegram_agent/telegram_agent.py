@@ -1,12 +1,8 @@
-"""Telegram Agent: a desk user's Telegram account, where SLA alerts and other direct messages go."""
+"""Telegram Agent: a desk user's Telegram account, where SLA alerts and other direct messages go.
+Linking one makes the agent's private chat (tg_tickets.telegram.agents, wired in hooks.py)."""
 
 from frappe.model.document import Document
 
 
 class TelegramAgent(Document):
-	def on_update(self):
-		# The agent's private chat exists from the moment the account is linked, so parallel jobs that
-		# message the agent never race to create it.
-		from tg_tickets.telegram.outbound import ensure_agent_chat
-
-		ensure_agent_chat(self.user, self.telegram_user_id)
+	pass

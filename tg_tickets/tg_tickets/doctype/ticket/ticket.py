@@ -1,9 +1,9 @@
-"""Ticket controller: validates and delegates. Rules live in tg_tickets.tickets.*, SLA in tg_tickets.sla."""
+"""Ticket controller: validates and delegates. Rules live in tg_tickets.tickets.*; other domains (SLA, Telegram
+topics) react through the Ticket doc_events declared in hooks.py, after these methods."""
 
 import frappe
 from frappe.model.document import Document
 
-from tg_tickets.sla import tracking as sla_tracking
 from tg_tickets.tickets import codes, counters, lifecycle, search
 
 
@@ -28,7 +28,6 @@ class Ticket(Document):
 		lifecycle.validate_assignee(self)
 		lifecycle.apply_status_rules(self)
 		self.drop_duplicate_chats()
-		sla_tracking.before_save(self)
 
 	def drop_duplicate_chats(self):
 		seen = set()
@@ -45,7 +44,6 @@ class Ticket(Document):
 				self.add_comment("Comment", text)
 
 	def on_update(self):
-		sla_tracking.after_save(self)
 		search.index_ticket(self)
 		before = self.get_doc_before_save()
 		old_chats = {row.chat for row in before.chats} if before else set()

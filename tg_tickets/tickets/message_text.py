@@ -1,4 +1,4 @@
-"""Telegram's text limits applied to our text: message splitting and topic titles. Pure, no I/O."""
+"""Telegram's text limits applied to what tickets say: message parts and topic titles. Pure, no I/O."""
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024

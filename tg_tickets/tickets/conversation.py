@@ -1,0 +1,186 @@
+"""Ticket operations on the Telegram conversation, used by the desk, REST, the bot and the inbox job alike:
+create a ticket from a message or from the bot's intake form, move a message, reopen on a customer's reply,
+the chats a reply goes to, queue an agent's reply, and what follows a reply's delivery.
+
+Business rules only: callers that act for a user (api/) check permissions first; the bot and the inbox job
+act as the system. Never talks to Telegram (replies go to the outbox) and never commits, except
+`agent_reply_sent`, which runs after delivery has committed.
+"""
+
+import json
+
+import frappe
+from frappe import _
+
+from tg_tickets.tickets import events, outbox, queries, realtime
+from tg_tickets.tickets.fields import CLOSED, SOLVED
+
+MAX_FILE_BYTES = 2000 * 1024 * 1024  # Telegram's file limit for bots over MTProto
+TITLE_LENGTH = 140
+
+
+# --- replies ------------------------------------------------------------------------------------------
+
+
+def reply_chats(ticket) -> list[str]:
+	"""The chats a reply goes to: the ticket's first private chat, else its first chat that is not a forum."""
+	chats = [row.chat for row in ticket.chats]
+	types = queries.chat_types(chats)
+	private = [c for c in chats if types.get(c) == "Private"]
+	if private:
+		return private[:1]
+	return [c for c in chats if types.get(c) != "Forum"][:1]
+
+
+def reply_files(ticket_name: str, attachments) -> list[str]:
+	"""File names of the ticket's own files to send with a reply; anything else is refused."""
+	if isinstance(attachments, str):
+		attachments = json.loads(attachments) if attachments.strip().startswith("[") else [attachments]
+	names = []
+	for item in attachments or []:
+		file_name = frappe.db.get_value("File", {"name": item}) or frappe.db.get_value(
+			"File", {"file_url": item, "attached_to_doctype": "Ticket", "attached_to_name": ticket_name}
+		)
+		if not file_name:
+			frappe.throw(_("Attachment {0} is not a file of ticket #{1}.").format(item, ticket_name))
+		file = frappe.db.get_value("File", file_name, ["attached_to_doctype", "attached_to_name", "file_size"], as_dict=True)
+		if file.attached_to_doctype != "Ticket" or file.attached_to_name != ticket_name:
+			frappe.throw(_("Attachment {0} is not a file of ticket #{1}.").format(item, ticket_name))
+		if (file.file_size or 0) > MAX_FILE_BYTES:
+			frappe.throw(_("Attachment {0} is larger than Telegram's 2000 MiB limit.").format(item))
+		names.append(file_name)
+	return names
+
+
+def queue_agent_reply(ticket, message: str, attachments=None, agent: str | None = None) -> dict:
+	"""An agent's reply from the desk or REST: queued for the customer's chat; AGENT_REPLY_QUEUED lets the
+	forum topic mirror it. Refused, with nothing stored, when empty, closed or without a chat."""
+	agent = agent or frappe.session.user
+	message = (message or "").strip()
+	files = reply_files(ticket.name, attachments)
+	if not message and not files:
+		frappe.throw(_("The reply is empty."))
+	if ticket.status == CLOSED:
+		frappe.throw(_("Ticket #{0} is closed. Reopen it before replying.").format(ticket.name), title=_("Closed ticket"))
+	chats = reply_chats(ticket)
+	if not chats:
+		frappe.throw(_("Ticket #{0} has no Telegram chat to reply to.").format(ticket.name))
+	names = []
+	for chat in chats:
+		names += outbox.queue_message(chat, message, ticket=ticket.name, files=files, is_agent_reply=True, agent=agent)
+	events.emit(events.AGENT_REPLY_QUEUED, ticket, message, agent)
+	realtime.notify_conversation_changed([ticket.name])  # other agents' open sheets show the queued reply
+	return {"ticket": ticket.name, "messages": names, "status": "Queued"}
+
+
+def relay_topic_reply(ticket_name: str, text: str, agent: str | None) -> list[str]:
+	"""An agent wrote in the ticket's forum topic: the text goes on to the customer, unless the ticket is
+	closed (its topic is closed with it; a late post is kept but not sent)."""
+	ticket = frappe.get_doc("Ticket", ticket_name)
+	if ticket.status == CLOSED:
+		return []
+	names = []
+	for chat in reply_chats(ticket):
+		names += outbox.queue_message(chat, text or "", ticket=ticket_name, is_agent_reply=True, agent=agent)
+	return names
+
+
+def agent_reply_sent(ticket: str, sent_at) -> None:
+	"""Delivery committed an agent's reply as Sent: AGENT_REPLY_SENT (the SLA's first response) in a
+	transaction of its own, so a failing reaction never undoes a delivered message."""
+	try:
+		events.emit(events.AGENT_REPLY_SENT, ticket, sent_at)
+		frappe.db.commit()
+	except Exception:  # noqa: BLE001 - logged for admins; the message stays Sent
+		frappe.db.rollback()
+		frappe.log_error(title="Reaction to a sent agent reply failed", message=frappe.get_traceback())
+
+
+# --- customer messages ------------------------------------------------------------------------------------
+
+
+def customer_message_added(ticket: str, status: str, sender: str | None, text: str) -> None:
+	"""A customer's message joined `ticket` (status before it): a SOLVED ticket reopens rather than a new one
+	being opened; CUSTOMER_MESSAGE_ADDED lets the forum topic mirror it."""
+	if status == SOLVED:
+		reopen(ticket)
+	events.emit(events.CUSTOMER_MESSAGE_ADDED, ticket, sender, text)
+
+
+def reopen(ticket: str) -> None:
+	doc = frappe.get_doc("Ticket", ticket)
+	doc.status = "OPEN"
+	doc.flags.ignore_permissions = True
+	doc.save()
+
+
+# --- tickets from messages --------------------------------------------------------------------------------
+
+
+def ticket_from_intake(chat: str, state: dict, form: dict) -> str:
+	"""The bot's intake form is complete: a NEW ticket for the chat; the conversation that led to it joins it."""
+	description = (form.get("description") or "").strip()
+	title = description.splitlines()[0][:TITLE_LENGTH] if description else f"{form.get('category') or 'Support'} request"
+	details = form.get("details") or {}
+	ticket = frappe.get_doc({
+		"doctype": "Ticket",
+		"title": title,
+		"status": "NEW",
+		"priority": form.get("priority") or "MEDIUM",
+		"category": form.get("category"),
+		"description": description,
+		"details": "\n".join(f"{k}: {v}" for k, v in details.items()) or None,
+		"chats": [{"chat": chat}],
+		"customer_telegram_id": state.get("customer_telegram_id") or chat,
+		"first_contact_at": state.get("first_contact_at"),
+	})
+	ticket.insert(ignore_permissions=True)
+	frappe.db.sql(
+		"update `tabTelegram Message` set ticket = %s where chat = %s and ticket is null and creation >= %s",
+		(ticket.name, chat, state.get("first_contact_at") or ticket.creation),
+	)
+	return ticket.name
+
+
+def ticket_from_message(message: str, title: str | None = None) -> str:
+	"""A new ticket from a (flagged) message: its text as description, its sender's chat linked; the message
+	moves to the ticket."""
+	doc = frappe.get_doc("Telegram Message", message)
+	text = (doc.text or "").strip()
+	chats = [doc.chat]
+	if doc.sender_id and doc.sender_id != doc.chat and frappe.db.exists("Linked Chat", doc.sender_id):
+		chats.insert(0, doc.sender_id)
+	ticket = frappe.get_doc({
+		"doctype": "Ticket",
+		"title": (title or (text.splitlines()[0] if text else f"Message from {doc.sender_name or doc.chat}"))[:TITLE_LENGTH],
+		"description": text,
+		"chats": [{"chat": c} for c in chats],
+		"customer_telegram_id": doc.sender_id,
+		"first_contact_at": doc.telegram_date,
+	}).insert(ignore_permissions=True)
+	set_message_ticket(doc, ticket.name)
+	realtime.notify_ticket_changed(ticket.name)
+	realtime.notify_conversation_changed([doc.ticket, ticket.name])
+	return ticket.name
+
+
+def move_message(message: str, ticket: str) -> dict:
+	"""Moves a message logged on the wrong ticket (or flagged) to `ticket`, its content untouched."""
+	if not ticket or not frappe.db.exists("Ticket", ticket):
+		# The agent's pick, not the addressed resource: a validation message (417) the desk shows as it is.
+		frappe.throw(_("Ticket {0} does not exist.").format(ticket or ""))
+	doc = frappe.get_doc("Telegram Message", message)
+	if doc.ticket == ticket:
+		return {"message": doc.name, "ticket": ticket}
+	set_message_ticket(doc, ticket)
+	for name in filter(None, {doc.ticket, ticket}):
+		realtime.notify_ticket_changed(name)
+	realtime.notify_conversation_changed([doc.ticket, ticket])
+	return {"message": doc.name, "ticket": ticket}
+
+
+def set_message_ticket(message, ticket: str) -> None:
+	"""The one way a stored message changes ticket: where it came from is kept, a flag is cleared."""
+	frappe.db.set_value("Telegram Message", message.name, {
+		"moved_from_ticket": message.ticket, "ticket": ticket, "flagged": 0, "flag_reason": None,
+	})
