@@ -136,8 +136,8 @@ tg_tickets_alert_agents = ["tg_tickets.telegram.agents.alert_agents"]
 # who may take a ticket (user, "claim" | "assign"): raise to refuse; routing refuses agents who are not
 # Online or are full (tg_tickets/tickets/assignment.py emits both)
 tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
-# who took it (ticket doc, previous assignee, reason)
-tg_tickets_on_ticket_assigned = []
+# who took it (ticket doc, previous assignee, reason): the ticket's forum topic says so
+tg_tickets_on_ticket_assigned = ["tg_tickets.telegram.topics.on_ticket_assigned"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [

@@ -10,6 +10,7 @@ assignments (MariaDB's REPEATABLE READ would hide them from a plain COUNT after 
 import frappe
 from frappe import _
 
+from tg_tickets import permissions
 from tg_tickets.routing import selection, teams
 from tg_tickets.routing.selection import OFFLINE, ONLINE
 from tg_tickets.tickets import realtime
@@ -81,9 +82,15 @@ def locked_agents(users: list[str]) -> dict[str, selection.Agent]:
 	}
 
 
-def check_assignee(user: str, purpose: str) -> None:
-	"""Hook `tg_tickets_check_assignee`: nobody takes a ticket while Away/Offline or at capacity. Locks the
+def check_assignee(user: str, purpose: str, ticket_name: str | None = None) -> None:
+	"""Hook `tg_tickets_check_assignee`: nobody takes a ticket while Away/Offline or at capacity, and a
+	ticket waiting in a team's queue is claimed by that team's members (admins and owners: any). Locks the
 	agent's row until commit, so two takers cannot both pass on the last free place."""
+	if purpose == "claim" and ticket_name:
+		team = frappe.db.get_value("Ticket", ticket_name, "team")
+		if team and not permissions.is_admin(user) and team not in teams.teams_of(user):
+			frappe.throw(_("Ticket #{0} waits in the {1} team's queue; only its members claim it.").format(
+				ticket_name, team), frappe.PermissionError, title=_("Not your team's queue"))
 	ensure_agent(user)
 	agent = locked_agents([user])[user]
 	if agent.availability != ONLINE:

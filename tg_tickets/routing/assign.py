@@ -119,7 +119,7 @@ def check_new_holder(ticket, method=None) -> None:
 	if before is not None and before.assigned_to == ticket.assigned_to:
 		return
 	if frappe.db.exists("Ticket Agent", ticket.assigned_to):
-		agents.check_assignee(ticket.assigned_to, "assign")
+		agents.check_assignee(ticket.assigned_to, "assign", ticket.name)
 
 
 def after_ticket_change(ticket, method=None) -> None:

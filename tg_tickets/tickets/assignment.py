@@ -14,7 +14,7 @@ from frappe.utils import now_datetime
 from tg_tickets.tickets import events
 from tg_tickets.tickets.fields import UNRESOLVED_STATUSES
 
-# (user, purpose): raise to refuse; purpose is "claim" or "assign".
+# (user, purpose, ticket name): raise to refuse; purpose is "claim" or "assign".
 CHECK_ASSIGNEE = "tg_tickets_check_assignee"
 # (ticket doc, previous assignee or None, reason): after the assignment is saved, in the same transaction.
 TICKET_ASSIGNED = "tg_tickets_on_ticket_assigned"
@@ -33,7 +33,7 @@ def is_unresolved(ticket) -> bool:
 def claim(ticket_name: str, user: str) -> "frappe.model.document.Document":
 	"""`user` takes an unassigned ticket. Exactly one of several simultaneous claimers wins: the ticket row is
 	locked, and whoever finds it already held gets AlreadyClaimedError naming the holder."""
-	events.emit(CHECK_ASSIGNEE, user, "claim")
+	events.emit(CHECK_ASSIGNEE, user, "claim", ticket_name)
 	holder = _locked_holder(ticket_name)
 	if holder:
 		frappe.throw(
@@ -51,7 +51,7 @@ def assign(ticket_name: str, user: str, reason: str, *, check: bool = True):
 	simultaneous claim cannot slip in between. `check=False` when the caller already ran the checks under
 	its own locks (routing/ does, for many tickets at once)."""
 	if check:
-		events.emit(CHECK_ASSIGNEE, user, "assign")
+		events.emit(CHECK_ASSIGNEE, user, "assign", ticket_name)
 	_locked_holder(ticket_name)
 	ticket = frappe.get_doc("Ticket", ticket_name)
 	if ticket.assigned_to == user:
