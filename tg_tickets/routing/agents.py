@@ -97,10 +97,16 @@ def check_assignee(user: str, purpose: str, ticket_name: str | None = None) -> N
 		who = _("You are") if user == frappe.session.user else _("{0} is").format(user)
 		frappe.throw(_("{0} {1}: only Online agents take tickets.").format(who, _(agent.availability)),
 			UnavailableAgentError, title=_("Not online"))
-	if agent.open_tickets >= agent.capacity:
+	if not has_room(agent):
 		who = _("You hold") if user == frappe.session.user else _("{0} holds").format(user)
 		frappe.throw(_("{0} {1} open tickets, the capacity: close or hand over one first.").format(who, agent.open_tickets),
 			UnavailableAgentError, title=_("At capacity"))
+
+
+def has_room(agent: selection.Agent, tickets: int = 1) -> bool:
+	"""Room for `tickets` more. An agent with no capacity of their own and in no team has none configured:
+	nothing to exceed (automatic models never pick them: they route to team members only)."""
+	return not agent.capacity or agent.open_tickets + tickets <= agent.capacity
 
 
 def publish_queue_changed() -> None:

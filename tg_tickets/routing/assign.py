@@ -271,7 +271,7 @@ def supervisor_assign(ticket_names: list[str], agent: str) -> list[str]:
 	if locked.availability != selection.ONLINE:
 		frappe.throw(_("{0} is {1}: only Online agents take tickets.").format(agent, _(locked.availability)),
 			agents.UnavailableAgentError)
-	if locked.free_capacity < len(ticket_names):
+	if not agents.has_room(locked, len(ticket_names)):
 		frappe.throw(_("{0} has room for {1} more tickets, not {2}.").format(agent, locked.free_capacity, len(ticket_names)),
 			agents.UnavailableAgentError)
 	reason = _("assigned from the queue by {0}").format(frappe.utils.get_fullname(frappe.session.user))

