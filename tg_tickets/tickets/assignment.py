@@ -9,9 +9,10 @@ agent who is not Online or is full and holds that agent's row lock until commit)
 
 import frappe
 from frappe import _
+from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
 from frappe.utils import now_datetime
 
-from tg_tickets.tickets import events
+from tg_tickets.tickets import bulk, events, realtime
 from tg_tickets.tickets.fields import UNRESOLVED_STATUSES
 
 # (user, purpose, ticket name): raise to refuse; purpose is "claim" or "assign".
@@ -126,8 +127,6 @@ def mirror_in_todo(ticket, previous: str | None) -> None:
 	if ticket.assigned_to and not frappe.db.exists(
 		"ToDo", {"reference_type": "Ticket", "reference_name": ticket.name, "status": "Open", "allocated_to": ticket.assigned_to}
 	):
-		from frappe.desk.form.assign_to import notify_assignment
-
 		todo = frappe.get_doc({
 			"doctype": "ToDo", "allocated_to": ticket.assigned_to, "reference_type": "Ticket",
 			"reference_name": ticket.name, "description": frappe.utils.escape_html(ticket.title or ticket.name),
@@ -137,8 +136,24 @@ def mirror_in_todo(ticket, previous: str | None) -> None:
 		todo.flags.from_ticket = True
 		todo.insert(ignore_permissions=True)
 		if ticket.assigned_to != frappe.session.user:
-			notify_assignment(todo.assigned_by, todo.allocated_to, "Ticket", ticket.name, action="ASSIGN",
-				description=todo.description)
+			ring_bell(ticket, todo.assigned_by)
+
+
+def ring_bell(ticket, assigned_by: str) -> None:
+	"""The assignee's bell: an Assignment row in Notification Log, written in this transaction (the way
+	sla/notify.py writes its alerts). Frappe's notify_assignment would queue a job per assignment that also
+	e-mails, which a burst of routed tickets turns into a queue of jobs ahead of the Telegram deliveries."""
+	now = now_datetime()
+	subject = _("{0} assigned you ticket #{1}: {2}").format(_user_name(assigned_by), ticket.name, ticket.title or "")
+	bulk.insert_rows(
+		"Notification Log",
+		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject", "document_type",
+		 "document_name", "from_user", "read"],
+		[(frappe.generate_hash(length=12), now, now, assigned_by, assigned_by, ticket.assigned_to, "Assignment",
+		  frappe.utils.escape_html(subject), "Ticket", ticket.name, assigned_by, 0)],
+	)
+	set_notifications_as_unseen(ticket.assigned_to)
+	realtime.notify_bell(ticket.assigned_to)
 
 
 def after_todo_insert(todo, method=None) -> None:
