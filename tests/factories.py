@@ -259,4 +259,50 @@ def mark_setup_complete():
 	"""Browser tests need the desk, not Frappe's setup wizard. Once setup is complete, Frappe makes any user
 	it saves a System Manager while no other one exists, so a dedicated one is made first."""
 	make_user("system.manager@tickets.test", "System Manager")
-	frappe.db.set_single_value("System Settings", "setup_complete", 1)
+	# Frappe's own end of the wizard: setup complete and the desk's home page (not the wizard) for everyone.
+	from frappe.desk.page.setup_wizard.setup_wizard import disable_future_access
+
+	disable_future_access()
+
+
+# --- routing (tg_tickets/routing/) -----------------------------------------------------------------------
+
+
+def make_ticket_team(name, members=(), model="Round-robin", *, categories=(), keywords="", supervisor=None,
+		default_capacity=10, is_default=0, sequence=0, skills=None, return_unanswered_after=0):
+	"""A Ticket Team (replaced if it exists); members in rotation order; skills: {user: "a, b"}."""
+	if frappe.db.exists("Ticket Team", name):
+		frappe.delete_doc("Ticket Team", name, force=True, ignore_permissions=True)
+	for category in categories:
+		if not frappe.db.exists("Ticket Category", category):
+			frappe.get_doc({"doctype": "Ticket Category", "category_name": category}).insert(ignore_permissions=True)
+	return frappe.get_doc({
+		"doctype": "Ticket Team", "team_name": name, "assignment_model": model, "supervisor": supervisor,
+		"default_capacity": default_capacity, "is_default": is_default, "sequence": sequence, "keywords": keywords,
+		"return_unanswered_after": return_unanswered_after,
+		"categories": [{"category": c} for c in categories],
+		"members": [{"user": u, "skills": (skills or {}).get(u)} for u in members],
+	}).insert(ignore_permissions=True)
+
+
+def set_agent(user, availability="Online", capacity=None):
+	"""The agent's availability (and own capacity when given), as the navbar and the lead would set them."""
+	from tg_tickets.routing.agents import ensure_agent
+
+	ensure_agent(user)
+	values = {"availability": availability, "last_seen_at": frappe.utils.now_datetime()}
+	if capacity is not None:
+		values["capacity"] = capacity
+	frappe.db.set_value("Ticket Agent", user, values, update_modified=False)
+
+
+def clear_routing():
+	"""No teams, no agents, no open tickets held: each routing test starts from an empty floor."""
+	for name in frappe.get_all("Ticket Team", pluck="name"):
+		frappe.delete_doc("Ticket Team", name, force=True, ignore_permissions=True)
+	frappe.db.sql("update `tabTicket` set assigned_to = null, waiting_since = null where assigned_to is not null or waiting_since is not null")
+	frappe.db.sql("update `tabTicket` set team = null where team is not null")
+	frappe.db.delete("Ticket Agent")
+	from tg_tickets.routing.teams import clear_cache
+
+	clear_cache()

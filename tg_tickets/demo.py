@@ -4,7 +4,7 @@ priority, categories, and the feature switched on. Idempotent: a second load add
 import random
 
 import frappe
-from frappe.utils import add_days, now_datetime
+from frappe.utils import add_days, add_to_date, now_datetime
 from frappe.utils.password import update_password
 
 from tg_tickets.tickets.fields import PRIORITIES, STATUSES
@@ -37,6 +37,10 @@ TITLES = [
 
 def load_demo_data():
 	frappe.set_user("Administrator")
+	# The time zone first: every demo timestamp below is written in it (a site without one would stamp
+	# them in Frappe's fallback zone, hours away from the users' clock).
+	if not frappe.db.get_single_value("System Settings", "time_zone"):
+		frappe.db.set_single_value("System Settings", "time_zone", "UTC")
 	settings = frappe.get_single("Tickets Settings")
 	settings.enabled = 1
 	settings.members_can_create_tickets = 1
@@ -80,36 +84,65 @@ def complete_setup():
 	owner = next(email for email, (_, _, role) in DEMO_USERS.items() if role == "Tickets Owner")
 	if "System Manager" not in frappe.get_roles(owner):
 		frappe.get_doc("User", owner).add_roles("System Manager")
-	if not frappe.db.get_single_value("System Settings", "time_zone"):
-		frappe.db.set_single_value("System Settings", "time_zone", "UTC")
-	frappe.db.set_single_value("System Settings", "setup_complete", 1)
+	# Frappe's own end of the setup wizard: setup complete and the desk's home page is the workspace
+	# (setup_complete alone leaves System Managers, Administrator included, in the wizard).
+	from frappe.desk.page.setup_wizard.setup_wizard import disable_future_access
+
+	disable_future_access()
 	frappe.clear_cache()
 
 
 def make_demo_tickets():
+	"""Tickets as a helpdesk has them after a few weeks: created oldest first at realistic ages (three weeks
+	ago up to a few minutes ago, in the site's time zone, never in the future), routed by the demo teams as
+	they arrive, so the newest unresolved ones wait in the queue."""
 	rng = random.Random(15)
-	agents = [e for e, (_, _, role) in DEMO_USERS.items() if role != "Tickets Owner"]
+	now = now_datetime()
+	specs = []
+	# resolved history is the Online agents' (a ticket is never handed to an Away one, even when closed at once)
+	agents = [e for e, (_, _, role) in DEMO_USERS.items() if role == "Tickets Member"]
 	chats = [c[0] for c in DEMO_CHATS]
 	n = 0
 	for status in STATUSES:
 		for priority in PRIORITIES:
 			for _ in range(2):
-				title = TITLES[n % len(TITLES)]
+				specs.append((status, priority, TITLES[n % len(TITLES)]))
 				n += 1
-				ticket = frappe.get_doc(
-					{
-						"doctype": "Ticket",
-						"title": title,
-						"description": f"{title}.\nReported via Telegram; see the linked chat for details.",
-						"priority": priority,
-						"status": "OPEN" if status == "CLOSED" else status,
-						"assigned_to": rng.choice(agents + [None]),
-						"category": rng.choice(CATEGORIES),
-						"date": add_days(now_datetime().date(), rng.randint(-10, 10)) if rng.random() < 0.5 else None,
-						"chats": [{"chat": c} for c in rng.sample(chats, rng.randint(1, 4))],
-						"staged_comments": ["Customer confirmed the issue."] if rng.random() < 0.5 else [],
-					}
-				).insert(ignore_permissions=True)
-				if status == "CLOSED":
-					ticket.status = "CLOSED"
-					ticket.save(ignore_permissions=True)
+	# Older tickets are the resolved ones; the open queue is recent.
+	specs.sort(key=lambda spec: STATUSES.index(spec[0]), reverse=True)
+	ages = sorted((rng.uniform(0.02, 21 * 24) for _ in specs), reverse=True)  # hours
+	for (status, priority, title), age_hours in zip(specs, ages):
+		created = add_to_date(now, hours=-age_hours)
+		ticket = frappe.get_doc(
+			{
+				"doctype": "Ticket",
+				"title": title,
+				"description": f"{title}.\nReported via Telegram; see the linked chat for details.",
+				"priority": priority,
+				"status": "OPEN" if status == "CLOSED" else status,
+				"assigned_to": rng.choice(agents) if status in ("SOLVED", "CLOSED") else None,
+				"category": rng.choice(CATEGORIES),
+				"date": add_days(now_datetime().date(), rng.randint(-10, 10)) if rng.random() < 0.5 else None,
+				"chats": [{"chat": c} for c in rng.sample(chats, rng.randint(1, 4))],
+				"staged_comments": ["Customer confirmed the issue."] if rng.random() < 0.5 else [],
+			}
+		).insert(ignore_permissions=True)
+		if status == "CLOSED":
+			ticket.status = "CLOSED"
+			ticket.save(ignore_permissions=True)
+		backdate(ticket.name, created)
+
+
+def backdate(ticket_name, created):
+	"""The ticket as if it arrived at `created`: its row, its status history and its history lines."""
+	from tg_tickets.sla import tracking
+
+	frappe.db.sql("update `tabTicket` set creation = %(at)s, modified = %(at)s, closed_at = if(closed_at is null, null, %(at)s),"
+		" waiting_since = if(waiting_since is null, null, %(at)s) where name = %(name)s", {"at": created, "name": ticket_name})
+	frappe.db.sql("update `tabTicket Status Log` set changed_at = %s where ticket = %s", (created, ticket_name))
+	for doctype in ("Comment", "Version", "ToDo"):
+		field = "ref_doctype" if doctype == "Version" else "reference_doctype" if doctype == "Comment" else "reference_type"
+		key = "docname" if doctype == "Version" else "reference_name"
+		frappe.db.sql(f"update `tab{doctype}` set creation = %s where {field} = 'Ticket' and {key} = %s",
+			(created, ticket_name))
+	tracking.refresh(ticket_name)

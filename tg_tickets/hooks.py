@@ -38,15 +38,36 @@ doc_events = {
 	"Ticket": {
 		# SLA (tg_tickets/sla/tracking.py): stored values kept unless changed, the clock recomputed on every save,
 		# the status history written, the SLA records removed with the ticket
-		"before_validate": "tg_tickets.sla.tracking.before_validate",
-		"validate": "tg_tickets.sla.tracking.before_save",
+		# routing (tg_tickets/routing/assign.py): a new ticket enters its team's queue and, under an automatic
+		# model, gets its agent in the same insert; open counts follow the holder; waiting/held times are kept;
+		# nobody is handed a ticket while Away/Offline or full, whichever way
+		"before_insert": "tg_tickets.routing.assign.before_ticket_insert",
+		"before_validate": [
+			"tg_tickets.sla.tracking.before_validate",
+			"tg_tickets.routing.assign.keep_waiting_since",
+		],
+		"validate": [
+			"tg_tickets.sla.tracking.before_save",
+			"tg_tickets.routing.assign.check_new_holder",
+		],
 		"on_update": [
 			"tg_tickets.sla.tracking.after_save",
 			# a forum topic per ticket, closed and reopened with it (tg_tickets/telegram/topics.py)
 			"tg_tickets.telegram.topics.on_ticket_update",
+			# who holds the ticket: history line, ToDo and bell (tg_tickets/tickets/assignment.py)
+			"tg_tickets.tickets.assignment.after_ticket_save",
+			"tg_tickets.routing.assign.after_ticket_change",
 		],
-		"on_trash": "tg_tickets.sla.tracking.on_ticket_trash",
+		"on_trash": [
+			"tg_tickets.sla.tracking.on_ticket_trash",
+			"tg_tickets.routing.assign.on_ticket_trash",
+		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
+	},
+	# Frappe's "Assign To" on a ticket moves the ticket's assignee (tg_tickets/tickets/assignment.py)
+	"ToDo": {
+		"after_insert": "tg_tickets.tickets.assignment.after_todo_insert",
+		"on_update": "tg_tickets.tickets.assignment.after_todo_update",
 	},
 	# an agent's private chat with the bot exists from the moment the account is linked
 	"Telegram Agent": {
@@ -84,13 +105,21 @@ global_search_doctypes = {"Default": [{"doctype": "Ticket"}]}
 # --- desk UI (tg_tickets/public, tg_tickets/boot.py) ---
 app_include_js = "tg_tickets.bundle.js"
 app_include_css = "tg_tickets.bundle.css"
-extend_bootinfo = "tg_tickets.boot.extend_bootinfo"
+extend_bootinfo = ["tg_tickets.boot.extend_bootinfo", "tg_tickets.api.routing.extend_bootinfo"]
+# an agent who logs out takes no new tickets (tg_tickets/routing/availability.py)
+on_logout = "tg_tickets.routing.availability.on_logout"
 
 # --- scheduled work ---
 scheduler_events = {
 	# SLA (tg_tickets/sla/): the minute sweep hands due tickets to RQ jobs
 	"cron": {
-		"* * * * *": ["tg_tickets.sla.sweep.run"],
+		"* * * * *": [
+			"tg_tickets.sla.sweep.run",
+			# routing (tg_tickets/routing/): idle agents go Offline, waiting tickets go to agents with room
+			"tg_tickets.routing.availability.go_offline_when_idle",
+			"tg_tickets.routing.assign.drain_all",
+			"tg_tickets.routing.assign.return_unanswered",
+		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
 	# these sweeps re-enqueue what is left.
@@ -106,9 +135,16 @@ tg_tickets_on_agent_reply_queued = ["tg_tickets.telegram.topics.mirror_agent_rep
 tg_tickets_on_customer_message = ["tg_tickets.telegram.topics.mirror_customer_message"]
 tg_tickets_on_outbox_queued = ["tg_tickets.telegram.delivery.schedule_chats"]
 tg_tickets_alert_agents = ["tg_tickets.telegram.agents.alert_agents"]
+# who may take a ticket (user, "claim" | "assign"): raise to refuse; routing refuses agents who are not
+# Online or are full (tg_tickets/tickets/assignment.py emits both)
+tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
+# who took it (ticket doc, previous assignee, reason): the ticket's forum topic says so
+tg_tickets_on_ticket_assigned = ["tg_tickets.telegram.topics.on_ticket_assigned"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [
 	"tg_tickets.sla.demo.make_default_policy",
+	# teams before any demo ticket exists (the Telegram demo makes the tickets), so they are routed
+	"tg_tickets.routing.demo.make_demo_teams",
 	"tg_tickets.telegram.demo.make_demo_messages",
 ]

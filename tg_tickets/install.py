@@ -20,6 +20,52 @@ def after_migrate():
 	ensure_roles()
 	ensure_permissions()
 	ensure_search_table()
+	recount_agents()
+	ensure_queue_dashboard_block()
+
+
+def recount_agents():
+	"""Agents' open-ticket counts rebuilt from the tickets (they are kept incrementally between migrates)."""
+	from tg_tickets.routing.agents import recount
+
+	recount()
+
+
+QUEUE_DASHBOARD_BLOCK = "Ticket Queue Dashboard"
+QUEUE_DASHBOARD_STYLE = """
+.tg-queue { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 4fr) minmax(0, 3fr); gap: 16px; }
+@media (max-width: 1100px) { .tg-queue { grid-template-columns: minmax(0, 1fr); } }
+.tg-queue-col { overflow-x: auto; }
+.tg-queue h5 { margin: 4px 0 8px; }
+.tg-queue table { font-size: 13px; margin: 0; }
+.tg-queue-number { font-weight: 600; text-decoration: underline dotted; }
+.tg-dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 5px; background: #98a1a9; }
+.tg-dot-online { background: #29cd42; } .tg-dot-away { background: #ecad4b; }
+.tg-load-overloaded td { background: #fff1f0; } .tg-load-full td { background: #fff9eb; }
+.tg-overloaded { color: #e24c4c; font-weight: 600; }
+.tg-queue-breach-list { padding-left: 16px; font-size: 13px; }
+.tg-queue-note { color: #7c7c7c; padding: 8px 0; }
+"""
+
+
+def ensure_queue_dashboard_block():
+	"""The workspace's queue dashboard: a Custom HTML Block (Frappe exports no module JSON for those, so it
+	is written here on every migrate) that mounts the bundle's dashboard (public/js/desk/routing.js)."""
+	values = {
+		"html": '<div class="tg-queue-root"></div>',
+		"script": "tg_tickets.routing.mount_queue_dashboard(root_element);",
+		"style": QUEUE_DASHBOARD_STYLE.strip(),
+		"private": 0,
+	}
+	if frappe.db.exists("Custom HTML Block", QUEUE_DASHBOARD_BLOCK):
+		doc = frappe.get_doc("Custom HTML Block", QUEUE_DASHBOARD_BLOCK)
+		if all(doc.get(k) == v for k, v in values.items()):
+			return
+		doc.update(values)
+		doc.save(ignore_permissions=True)
+	else:
+		frappe.get_doc({"doctype": "Custom HTML Block", "name": QUEUE_DASHBOARD_BLOCK, "__newname": QUEUE_DASHBOARD_BLOCK,
+			**values}).insert(ignore_permissions=True)
 
 
 def ensure_roles():

@@ -69,6 +69,42 @@ def can(action: str, user: str | None = None) -> bool:
 	return True
 
 
+def sees_only_own_and_team_tickets(user: str | None = None) -> bool:
+	"""The owner's visibility switch applies to this user: a member (admins and owners always see all)."""
+	return bool(settings().get("members_see_own_and_team_tickets")) and ticket_role(user) == MEMBER
+
+
+def teams_of(user: str) -> list[str]:
+	"""The teams the user is a member of (read once per request: permission checks run many times in one;
+	a team's save clears it)."""
+	return frappe.local_cache(TEAMS_OF_CACHE, user, lambda: frappe.get_all(
+		"Ticket Team Member", filters={"user": user, "parenttype": "Ticket Team"}, pluck="parent", distinct=True
+	))
+
+
+TEAMS_OF_CACHE = "tg_tickets_teams_of"
+
+
+def visible_ticket_condition(user: str, table: str = "`tabTicket`") -> str:
+	"""SQL for "assigned to the user, or unassigned in one of the user's teams"."""
+	condition = f"{table}.`assigned_to` = {frappe.db.escape(user)}"
+	teams = teams_of(user)
+	if teams:
+		team_list = ", ".join(frappe.db.escape(team) for team in teams)
+		condition += f" or (ifnull({table}.`assigned_to`, '') = '' and {table}.`team` in ({team_list}))"
+	return f"({condition})"
+
+
+def may_see_ticket(ticket, user: str | None = None) -> bool:
+	"""The visibility switch for one ticket (a document or a dict with assigned_to and team)."""
+	user = user or frappe.session.user
+	if not sees_only_own_and_team_tickets(user):
+		return True
+	if ticket.get("assigned_to") == user:
+		return True
+	return not ticket.get("assigned_to") and ticket.get("team") in teams_of(user)
+
+
 def allowed_actions(user: str | None = None) -> dict:
 	"""What the desk shows: every control the user may use, for the UI only (the server re-checks)."""
 	return {
@@ -87,23 +123,57 @@ def allowed_actions(user: str | None = None) -> dict:
 
 
 def ticket_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
-	"""Lists, report view, counts and link search: nothing while the feature is off for this user."""
-	return "" if can_see_tickets(user) else "1=0"
+	"""Lists, report view, counts and link search: nothing while the feature is off for this user; with the
+	visibility switch on, a member's own tickets and the unassigned ones of their teams."""
+	user = user or frappe.session.user
+	if not can_see_tickets(user):
+		return "1=0"
+	if sees_only_own_and_team_tickets(user):
+		return visible_ticket_condition(user)
+	return ""
 
 
 def has_ticket_permission(doc, ptype: str = "read", user: str | None = None, debug=False) -> bool:
 	"""Single documents (form, REST, insert/save/delete): deny what the switches forbid."""
+	user = user or frappe.session.user
 	if not can_see_tickets(user):
+		return False
+	is_new = doc.is_new() if hasattr(doc, "is_new") else False
+	if ptype != "create" and not is_new and sees_only_own_and_team_tickets(user) and not may_see_ticket(_saved_ticket(doc), user):
 		return False
 	if ptype in MEMBER_SWITCH_FOR_ACTION:
 		return can(ptype, user)
 	return True
 
 
+def _saved_ticket(doc):
+	"""Visibility is judged on the stored assignee and team, not on what an edit proposes (a member cannot
+	make a ticket visible by sending assigned_to = self)."""
+	name = doc if isinstance(doc, str) else doc.get("name")
+	stored = frappe.db.get_value("Ticket", name, ["assigned_to", "team"], as_dict=True) if name else None
+	return stored or frappe._dict()
+
+
+# The doctypes that belong to a ticket, and the field naming it.
+TICKET_LINK_FIELD = {"Telegram Message": "ticket", "SLA Notification": "ticket", "Ticket Status Log": "ticket"}
+
+
 def ticket_child_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
 	"""Records that belong to tickets (Telegram messages, ...) vanish with the tickets."""
-	return ticket_query_conditions(user)
+	user = user or frappe.session.user
+	condition = ticket_query_conditions(user)
+	if condition and condition != "1=0" and doctype in TICKET_LINK_FIELD:
+		field = TICKET_LINK_FIELD[doctype]
+		return f"`tab{doctype}`.`{field}` in (select `tabTicket`.name from `tabTicket` where {condition})"
+	return condition
 
 
 def has_ticket_child_permission(doc, ptype: str = "read", user: str | None = None, debug=False) -> bool:
-	return can_see_tickets(user)
+	user = user or frappe.session.user
+	if not can_see_tickets(user):
+		return False
+	field = TICKET_LINK_FIELD.get(doc.doctype) if not isinstance(doc, str) else None
+	if field and doc.get(field) and sees_only_own_and_team_tickets(user):
+		ticket = frappe.db.get_value("Ticket", doc.get(field), ["assigned_to", "team"], as_dict=True)
+		return bool(ticket) and may_see_ticket(ticket, user)
+	return True

@@ -104,7 +104,7 @@ MUTE_VERSION_UPDATES = """document.addEventListener("DOMContentLoaded", () => {
 });"""
 
 
-def login(browser, live_site, user):
+def login(browser, live_site, user, password=PASSWORD):
 	forget_list_settings(user)
 	context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=live_site.url)
 	context.set_default_timeout(TIMEOUT_MS)
@@ -114,7 +114,7 @@ def login(browser, live_site, user):
 	page.on("pageerror", lambda error: page.errors.append(str(error)))
 	page.goto("/login")
 	page.fill("#login_email", user)
-	page.fill("#login_password", PASSWORD)
+	page.fill("#login_password", password)
 	page.click(".btn-login")
 	page.wait_for_url("**/app**")
 	page.wait_for_function("() => window.frappe && frappe.app && frappe.realtime && frappe.realtime.socket")

@@ -15,7 +15,7 @@ from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datet
 
 from tg_tickets.telegram import intake_flow, topics
 from tg_tickets.telegram.records import GENERAL_TOPIC_ID, InboundRecord
-from tg_tickets.tickets import bulk, conversation, queries, realtime
+from tg_tickets.tickets import assignment, bulk, conversation, queries, realtime
 from tg_tickets.tickets.fields import SOLVED
 from tg_tickets.tickets.outbox import queue_message
 
@@ -273,8 +273,12 @@ def handle_delete(record: InboundRecord, context: BatchContext) -> None:
 
 def handle_callback(record: InboundRecord, context: BatchContext) -> None:
 	chat = ensure_chat(record, context)
-	queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 	data = record.data or ""
+	if data.startswith(topics.CLAIM_PREFIX):
+		answer = claim_from_topic(data.removeprefix(topics.CLAIM_PREFIX), record)
+		queue_message(chat, answer, kind="Callback Answer", extra={"query_id": record.query_id})
+		return
+	queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 	if data.startswith(FLAGGED_PREFIX):
 		message = data.removeprefix(FLAGGED_PREFIX)
 		if frappe.db.get_value("Telegram Message", message, "flagged"):
@@ -283,6 +287,21 @@ def handle_callback(record: InboundRecord, context: BatchContext) -> None:
 		return
 	if intake_flow.is_intake_callback(data):
 		intake_flow.on_callback(chat, record, data, local_time(record.date))
+
+
+def claim_from_topic(ticket_name: str, record: InboundRecord) -> str:
+	"""The Claim button under a topic header: the agent whose linked Telegram account pressed it takes the
+	ticket through the hub's claim (exactly one winner, the same checks as the desk). Returns the answer the
+	presser sees."""
+	user = frappe.db.get_value("Telegram Agent", {"telegram_user_id": str(record.sender_id or "")}, "user")
+	if not user:
+		return "Link your Telegram account in the desk (Telegram Agent) to claim tickets here."
+	try:
+		assignment.claim(ticket_name, user)
+	except (frappe.ValidationError, frappe.PermissionError, frappe.DoesNotExistError) as refused:
+		frappe.clear_last_message()
+		return frappe.utils.strip_html(str(refused)) or "This ticket cannot be claimed."
+	return f"You took ticket #{ticket_name}."
 
 
 # "service" records (topic created/edited, members joined) need nothing: topic ids come from our own requests.

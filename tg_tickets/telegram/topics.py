@@ -15,6 +15,8 @@ from tg_tickets.tickets.message_text import topic_title
 from tg_tickets.tickets.outbox import new_random_id, queue_message
 
 LIVE_STATES = ("Open", "Closed")
+# The Claim button under a ticket's topic header ("tk:c:" + the ticket's code: far below Telegram's 64 bytes).
+CLAIM_PREFIX = "tk:c:"
 NEAR_CAPACITY = 0.95  # start archiving at 95 % of the capacity ...
 ARCHIVE_TO = 0.90  # ... down to 90 %, so archiving runs in batches, not on every new topic
 
@@ -29,17 +31,39 @@ def intro_text(ticket) -> str:
 		f"Ticket #{ticket.name} · {ticket.title}",
 		f"Customer Telegram ID: {ticket.customer_telegram_id or '-'}",
 		f"First contact: {format_datetime(first_contact) if first_contact else '-'}",
+		holder_line(ticket),
 		"",
 		ticket.description or "",
 	]).strip()
 
 
+def holder_line(ticket) -> str:
+	if ticket.assigned_to:
+		return f"Held by: {frappe.utils.get_fullname(ticket.assigned_to)}"
+	return f"Waiting in the {ticket.team} queue: press Claim to take it" if ticket.get("team") else "Unassigned"
+
+
 def on_ticket_insert(ticket, method=None) -> None:
-	"""A new ticket gets its topic: queue its first post; the delivery creates the topic before it."""
+	"""A new ticket gets its topic: queue its first post; the delivery creates the topic before it.
+	(The Claim button, CLAIM_PREFIX + code, is not attached yet: with an inline keyboard on this first post the
+	delivery into the new topic failed in tests/integration/test_telegram_sync.py; cause not found yet.)"""
 	group = topic_group()
 	if not group:
 		return
 	queue_message(group, intro_text(ticket), ticket=ticket.name, into_topic=True)
+
+
+def on_ticket_assigned(ticket, previous: str | None, reason: str | None) -> None:
+	"""TICKET_ASSIGNED handler: the topic shows who holds the ticket now. A new post under the header (the
+	gateway has no message edit yet, so the header's own text keeps its first state)."""
+	group = ticket.topic_group or topic_group()
+	if not group or ticket.flags.in_insert:  # a new ticket's header already says who holds it
+		return
+	if ticket.assigned_to:
+		text = f"Held by {frappe.utils.get_fullname(ticket.assigned_to)}" + (f" ({reason})" if reason else "")
+	else:
+		text = "Back in the queue, unassigned" + (f" ({reason})" if reason else "")
+	queue_message(group, text, ticket=ticket.name, into_topic=True)
 
 
 def on_ticket_update(ticket, method=None) -> None:

@@ -14,7 +14,7 @@ PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES, star
 # Columns of a table row / side sheet, besides every custom field (a field the Ticket lacks, such as the SLA
 # fields on a site without them, is left out wherever the list is used).
 ROW_FIELDS = (
-	"name", "title", "status", "priority", "assigned_to", "category", "date", "description",
+	"name", "title", "status", "priority", "assigned_to", "team", "waiting_since", "category", "date", "description",
 	"owner", "creation", "modified", "closed_at", "closed_by", "file_count", "comment_count", "last_comment",
 	"sla_state", "first_response_due", "resolution_due", "first_responded_at", "resolved_at",
 )
@@ -38,3 +38,6 @@ def natural_order_by(order_by: str) -> str:
 			words[0] = words[0].replace("tabTicket.", "`tabTicket`.")
 		parts.append(" ".join(words))
 	return ", ".join(parts)
+
+# A ticket an agent still holds (counts against their capacity, waits in a queue while unassigned).
+UNRESOLVED_STATUSES = ("NEW", "OPEN", "PENDING", "BLOCKED")

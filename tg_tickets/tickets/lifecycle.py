@@ -13,6 +13,7 @@ from tg_tickets.tickets.fields import CLOSED, PRIORITY_RANK, STATUS_RANK
 # Fields maintained by the server; a closed ticket's other fields are frozen.
 SERVER_MAINTAINED = {
 	"closed_at", "closed_by", "file_count", "comment_count", "last_comment", "status_rank", "priority_rank",
+	"waiting_since", "held_since",
 }
 
 

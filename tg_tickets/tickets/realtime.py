@@ -55,3 +55,12 @@ def notify_flagged_message(message: str, chat: str, reason: str) -> None:
 def notify_bell(user: str) -> None:
 	"""The desk's notification bell of `user` fetches its new rows (Frappe's own event name)."""
 	frappe.publish_realtime("notification", after_commit=True, user=user)
+
+
+QUEUE_CHANGED = "tg_queue_changed"
+
+
+def notify_queue_changed() -> None:
+	"""Who holds or waits for tickets changed (an assignment, a claim, an agent's availability): open queue
+	dashboards reload their figures (they coalesce bursts)."""
+	frappe.publish_realtime(QUEUE_CHANGED, {}, after_commit=True)

@@ -11,6 +11,7 @@ import { attach_ticket_table, row_fields } from "./desk/ticket_table";
 import { chat_tickets_panel } from "./desk/chat_tickets";
 import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
+import { availability, can_claim, claim, mount_queue_dashboard, open_filtered } from "./desk/routing";
 
 frappe.provide("tg_tickets");
 
@@ -25,6 +26,8 @@ Object.assign(tg_tickets, {
 	chat_tickets_panel,
 	move_messages,
 	tickets_from_messages,
+	// Routing: the navbar's availability, Claim, and the queue dashboard (mounted by the workspace's block).
+	routing: { availability, can_claim, claim, mount_queue_dashboard, open_filtered },
 	// Reloads the open ticket table now (Frappe skips a refresh with the same arguments within 3 s).
 	reload_table() {
 		if (window.cur_list && cur_list.doctype === "Ticket") {

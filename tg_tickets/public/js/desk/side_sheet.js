@@ -104,6 +104,7 @@ export class SideSheet {
 				<span class="tg-sheet-id"></span>
 				<span class="tg-sheet-sla"></span>
 				<span class="tg-sheet-closed-note hidden">${__("Closed: read-only. Change the status to reopen.")}</span>
+				<button class="btn btn-xs btn-primary tg-sheet-claim hidden" title="${__("Take this ticket")}">${__("Claim")}</button>
 				<a class="btn btn-xs btn-default tg-sheet-form-link" href="#">${__("Full form")}</a>
 				<button class="btn btn-xs btn-default tg-sheet-close" title="${__("Close")}">×</button>
 			</div>
@@ -143,6 +144,13 @@ export class SideSheet {
 			this.show_tab($(e.currentTarget).attr("data-tab"));
 		});
 		this.$el.on("click", ".tg-comment-add", () => this.add_comment());
+		this.$el.on("click", ".tg-sheet-claim", () => {
+			const name = this.name;
+			tg_tickets.routing.claim(name).then(
+				(row) => ticket_store.emit(name, row, { saved: "assigned_to" }),
+				() => ticket_store.get_row(name).then((row) => ticket_store.emit(name, row, { refreshed: true }), () => {})
+			);
+		});
 		this.conversation = new Conversation({
 			$parent: this.$el.find(".tg-sheet-telegram"),
 			on_error: (message) => this.show_error(message),
@@ -219,6 +227,7 @@ export class SideSheet {
 
 	render_meta() {
 		const row = this.row;
+		this.$el.find(".tg-sheet-claim").toggleClass("hidden", !tg_tickets.routing.can_claim(row));
 		this.$el.find(".tg-sheet-sla").html(row.sla_state ? badges.sla(row) : "");
 		this.$el.find(".tg-comment-count").text(row.comment_count || 0);
 		const item = (label, html) => `<div class="tg-meta-item"><div class="text-muted small">${label}</div><div>${html}</div></div>`;

@@ -141,7 +141,10 @@ const TicketTableMethods = {
 
 	assignee_html(doc) {
 		const editable = tg_tickets.actions().write && doc.status !== "CLOSED";
-		return `<span class="tg-assignee ${editable ? "tg-assignee-editable" : ""}"
+		const claim = tg_tickets.routing.can_claim(doc)
+			? `<button class="btn btn-xs btn-default tg-claim" data-action="claim" title="${__("Take this ticket")}">${__("Claim")}</button>`
+			: "";
+		return claim + `<span class="tg-assignee ${editable ? "tg-assignee-editable" : ""}"
 			${editable ? `data-action="reassign" title="${__("Click to reassign")}"` : ""}>${badges.user(doc.assigned_to)}</span>`;
 	},
 
@@ -259,6 +262,11 @@ function bind_row_events(listview) {
 		const action = $target.closest("[data-action]").attr("data-action");
 		if (action === "edit-title") return listview.edit_title(name), false;
 		if (action === "reassign") return listview.reassign(name), false;
+		if (action === "claim") {
+			tg_tickets.routing.claim(name).then((row) => ticket_store.emit(name, row, { saved: "assigned_to" }),
+				() => ticket_store.get_row(name).then((row) => ticket_store.emit(name, row, { refreshed: true }), () => {}));
+			return false;
+		}
 		if (action === "more-chats") {
 			$target.closest(".tg-chats").find(".tg-chats-rest").removeClass("hidden");
 			$target.remove();
