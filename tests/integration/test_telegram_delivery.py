@@ -98,3 +98,22 @@ def test_the_observer_sees_a_write_held_across_an_await():
 
 	asyncio.run(observed(observer, careless()))
 	assert max(observer.samples) > 0
+
+
+def test_inline_buttons_reach_telegram_as_this_layers_callback_buttons(replies_go_to_the_listener):
+	"""The bot's form and offers carry inline buttons: through Telethon's real request building (not the record
+	transport), each arrives as a callback button with its data."""
+	from tg_tickets.telegram import delivery, gateway
+	from tg_tickets.tickets.outbox import queue_message
+
+	chat = make_chat("Buttons", chat_id=tg.user_id())
+	[name] = queue_message(chat, "Pick a category", buttons=[[("Billing", "ti:c:0"), ("Technical", "ti:c:1")]])
+	frappe.db.commit()
+	sender = tg.FakeSender()
+
+	sent = asyncio.run(delivery.deliver_chat(chat, gateway.TelegramTransport(tg.offline_client(sender)), delivery.RateLimiter(0, 0, 0)))
+
+	assert sent == 1 and frappe.db.get_value("Telegram Message", name, "status") == "Sent"
+	[request] = [r for r in sender.accepted if getattr(r, "message", None) == "Pick a category"]
+	[row] = request.reply_markup.rows
+	assert [(b.text, b.type.data) for b in row.buttons] == [("Billing", b"ti:c:0"), ("Technical", b"ti:c:1")]

@@ -41,14 +41,14 @@ def network_backoff(attempt: int) -> float:
 
 
 def inline_markup(buttons):
+	"""Rows of (label, callback data) → an inline keyboard. Built with Telethon's public `Button.inline`, which
+	knows the installed layer's button type (layer 229 has no KeyboardButtonCallback any more)."""
+	from telethon import Button
 	from telethon.tl import types
 
 	if not buttons:
 		return None
-	rows = [
-		types.KeyboardButtonRow([types.KeyboardButtonCallback(str(label), str(data).encode()) for label, data in row])
-		for row in buttons
-	]
+	rows = [types.KeyboardButtonRow([Button.inline(str(label), str(data).encode()) for label, data in row]) for row in buttons]
 	return types.ReplyInlineMarkup(rows)
 
 

@@ -70,7 +70,8 @@ function make_dialog({ chats = [], values = {}, on_created } = {}) {
 				fieldtype: "Button",
 				label: __("Stage comment"),
 				click: () => {
-					const text = (dialog.get_value("comment") || "").trim();
+					// What the box shows now: the control's own value follows typing only after a debounce.
+					const text = (dialog.fields_dict.comment.get_input_value() || "").trim();
 					if (!text) return;
 					staged.push(text);
 					dialog.set_value("comment", "");
