@@ -1,0 +1,179 @@
+"""Knowledge base: articles (Draft / Published / Archived) with a public page for Published ones, their views
+and "did this help?" votes, suggestions for a ticket, article links in replies, and the record of which
+articles were sent on which ticket.
+
+Suggestions match word stems (replies/stemming.py: Russian and English) through a FULLTEXT index on the
+article's stored stems (title weighted three times), so their cost follows the words looked up, not the number
+of articles; articles of the ticket's category rank higher. Never talks to Telegram; never commits.
+"""
+
+import re
+
+import frappe
+from frappe import _
+from frappe.utils import get_url, now_datetime, strip_html_tags
+
+from tg_tickets.replies import stemming
+from tg_tickets.tickets import queries
+
+DRAFT, PUBLISHED, ARCHIVED = "Draft", "Published", "Archived"
+ROUTE_PREFIX = "kb"
+FULLTEXT_INDEX = "search_stems_ft"
+SUGGESTIONS = 5
+QUERY_STEMS = 60
+TITLE_WEIGHT = 3
+CATEGORY_BOOST = 1.5
+# /kb/<slug> anywhere in a reply (with or without the site's address in front).
+ARTICLE_LINK = re.compile(r"(?:https?://[^\s/\"'<>]+)?/" + ROUTE_PREFIX + r"/([\w-]+)", re.UNICODE)
+
+
+# --- articles ---------------------------------------------------------------------------------------------
+
+
+def before_save(doc) -> None:
+	"""Status decides the page: Published pages are public (a route and a publication time on first
+	publication), Draft and Archived ones are not reachable; the stems suggestions match are refreshed."""
+	doc.title = (doc.title or "").strip()
+	if not strip_html_tags(doc.body or "").strip():
+		frappe.throw(_("The article's body is empty."), title=_("Empty body"))
+	doc.published = 1 if doc.status == PUBLISHED else 0
+	if doc.published and not doc.published_on:
+		doc.published_on = now_datetime()
+	doc.search_stems = index_text(doc.title, doc.category, doc.body)
+
+
+def make_route(doc) -> str:
+	"""kb/<title as a slug>, with the record's name added when another article has it already."""
+	slug = frappe.website.utils.cleanup_page_name(doc.title or doc.name).replace("_", "-")[:100] or doc.name
+	route = f"{ROUTE_PREFIX}/{slug}"
+	if frappe.db.exists("Knowledge Base Article", {"route": route, "name": ("!=", doc.name)}):
+		route = f"{route}-{doc.name}"
+	return route
+
+
+def index_text(title: str, category: str | None, body: str) -> str:
+	title_stems = stemming.stems(title or "")
+	return " ".join(title_stems * TITLE_WEIGHT + stemming.stems(category or "") + stemming.stems(strip_html_tags(body or "")))
+
+
+def ensure_fulltext_index() -> None:
+	if not frappe.db.sql(
+		"show index from `tabKnowledge Base Article` where Key_name = %s", (FULLTEXT_INDEX,)
+	):
+		frappe.db.sql_ddl(f"alter table `tabKnowledge Base Article` add fulltext index `{FULLTEXT_INDEX}` (search_stems)")
+
+
+def article_url(route: str) -> str:
+	return get_url("/" + route.strip("/"))
+
+
+# --- the public page's counters -------------------------------------------------------------------------
+
+
+def published_by_route(route: str) -> str | None:
+	route = (route or "").strip("/")
+	return frappe.db.get_value("Knowledge Base Article", {"route": route, "status": PUBLISHED}, "name") if route else None
+
+
+def count_once(article: str, what: str, visitor: str, seconds: int) -> bool:
+	"""A visitor's view or vote counts once per `seconds` (a reload or a double click is not a second one)."""
+	key = f"tg_tickets:kb:{what}:{article}:{visitor}"
+	if frappe.cache.get_value(key):
+		return False
+	frappe.cache.set_value(key, 1, expires_in_sec=seconds)
+	return True
+
+
+def add_to(article: str, field: str) -> None:
+	# Counters only: no new modified time, no version row (the article itself did not change).
+	frappe.db.sql(f"update `tabKnowledge Base Article` set `{field}` = `{field}` + 1 where name = %s", (article,))
+
+
+# --- suggestions ----------------------------------------------------------------------------------------
+
+
+def ticket_text(ticket) -> str:
+	"""What a ticket is about: category, title, description and the customer's latest messages."""
+	parts = [ticket.get("category") or "", ticket.get("title") or "", (ticket.get("description") or "")[:2000]]
+	parts += queries.latest_customer_texts(ticket.name)
+	return "\n".join(parts)
+
+
+def suggest(ticket, draft: str = "", limit: int = SUGGESTIONS) -> list[dict]:
+	"""Up to `limit` Published articles for the ticket; what the agent is typing counts first."""
+	terms = stemming.stems(f"{draft or ''}\n{ticket_text(ticket)}", limit=QUERY_STEMS)
+	scored: dict[str, float] = {}
+	rows = {}
+	if terms:
+		query = " ".join(terms)
+		for row in frappe.db.sql(
+			f"""select name, title, route, category, match(search_stems) against (%(q)s) as score
+			from `tabKnowledge Base Article`
+			where status = 'Published' and match(search_stems) against (%(q)s)
+			order by score desc limit {int(limit) * 4}""",
+			{"q": query},
+			as_dict=True,
+		):
+			boost = CATEGORY_BOOST if ticket.get("category") and row.category == ticket.get("category") else 1.0
+			scored[row.name] = float(row.score) * boost
+			rows[row.name] = row
+	if len(scored) < limit and ticket.get("category"):
+		for row in frappe.db.sql(
+			"""select name, title, route, category from `tabKnowledge Base Article`
+			where status = 'Published' and category = %s order by views desc, published_on desc limit %s""",
+			(ticket.get("category"), int(limit)),
+			as_dict=True,
+		):
+			if row.name not in scored:
+				scored[row.name] = 0.0
+				rows[row.name] = row
+	best = sorted(scored, key=lambda name: (-scored[name], rows[name].title))[:limit]
+	return [
+		{"name": name, "title": rows[name].title, "category": rows[name].category, "url": article_url(rows[name].route)}
+		for name in best
+	]
+
+
+# --- article links in replies ---------------------------------------------------------------------------
+
+
+def linked_articles(message: str) -> list[str]:
+	"""The articles a reply links to (each once); a link to an article that is not Published is refused."""
+	found = []
+	for slug in ARTICLE_LINK.findall(message or ""):
+		route = f"{ROUTE_PREFIX}/{slug}"
+		article = frappe.db.get_value("Knowledge Base Article", {"route": route}, ["name", "title", "status"], as_dict=True)
+		if not article:
+			frappe.throw(_("The reply links to /{0}, which is no article of the knowledge base.").format(route),
+				title=_("Unknown article"))
+		if article.status != PUBLISHED:
+			frappe.throw(
+				_("The article «{0}» is {1}, not Published: customers cannot open it. Publish it or remove the link.").format(
+					article.title, _(article.status)
+				),
+				title=_("Article not published"),
+			)
+		if article.name not in found:
+			found.append(article.name)
+	return found
+
+
+def published_article(name: str):
+	if not name or not frappe.db.exists("Knowledge Base Article", name):
+		frappe.throw(_("Knowledge base article {0} does not exist.").format(name or ""), frappe.DoesNotExistError)
+	article = frappe.db.get_value("Knowledge Base Article", name, ["name", "title", "route", "status"], as_dict=True)
+	if article.status != PUBLISHED:
+		frappe.throw(
+			_("The article «{0}» is {1}, not Published: customers cannot open it.").format(article.title, _(article.status)),
+			title=_("Article not published"),
+		)
+	return article
+
+
+def record_sent(ticket: str, articles, how: str, agent: str, message: str | None) -> None:
+	"""The ticket keeps which articles were sent, how, by whom and when (in the reply's transaction)."""
+	for article in dict.fromkeys(articles or []):
+		frappe.get_doc({
+			"doctype": "Knowledge Base Article Send", "ticket": ticket, "article": article, "how": how,
+			"agent": agent, "sent_at": now_datetime(), "telegram_message": message,
+		}).insert(ignore_permissions=True)
