@@ -13,17 +13,17 @@ import frappe
 from frappe import _
 from frappe.utils import get_url, now_datetime, strip_html_tags
 
-from tg_tickets.replies import stemming
+from tg_tickets.replies import ranking, stemming
 from tg_tickets.tickets import queries
 
 DRAFT, PUBLISHED, ARCHIVED = "Draft", "Published", "Archived"
-ROUTE_PREFIX = "kb"
+ROUTE_PREFIX = "articles"  # Frappe itself routes /kb/<category> to its Help Articles
 FULLTEXT_INDEX = "search_stems_ft"
 SUGGESTIONS = 5
 QUERY_STEMS = 60
-TITLE_WEIGHT = 3
-CATEGORY_BOOST = 1.5
-# /kb/<slug> anywhere in a reply (with or without the site's address in front).
+TITLE_REPEATS = 3  # the index holds the title's stems three times: title words find an article first
+CANDIDATES = 50
+# /articles/<slug> anywhere in a reply (with or without the site's address in front).
 ARTICLE_LINK = re.compile(r"(?:https?://[^\s/\"'<>]+)?/" + ROUTE_PREFIX + r"/([\w-]+)", re.UNICODE)
 
 
@@ -43,7 +43,7 @@ def before_save(doc) -> None:
 
 
 def make_route(doc) -> str:
-	"""kb/<title as a slug>, with the record's name added when another article has it already."""
+	"""articles/<title as a slug>, with the record's name added when another article has it already."""
 	slug = frappe.website.utils.cleanup_page_name(doc.title or doc.name).replace("_", "-")[:100] or doc.name
 	route = f"{ROUTE_PREFIX}/{slug}"
 	if frappe.db.exists("Knowledge Base Article", {"route": route, "name": ("!=", doc.name)}):
@@ -53,7 +53,7 @@ def make_route(doc) -> str:
 
 def index_text(title: str, category: str | None, body: str) -> str:
 	title_stems = stemming.stems(title or "")
-	return " ".join(title_stems * TITLE_WEIGHT + stemming.stems(category or "") + stemming.stems(strip_html_tags(body or "")))
+	return " ".join(title_stems * TITLE_REPEATS + stemming.stems(category or "") + stemming.stems(strip_html_tags(body or "")))
 
 
 def ensure_fulltext_index() -> None:
@@ -100,38 +100,40 @@ def ticket_text(ticket) -> str:
 
 
 def suggest(ticket, draft: str = "", limit: int = SUGGESTIONS) -> list[dict]:
-	"""Up to `limit` Published articles for the ticket; what the agent is typing counts first."""
+	"""Up to `limit` Published articles for the ticket. The FULLTEXT index finds the candidates; replies/ranking.py
+	orders them (typed words, title words and the category weigh more), InnoDB's own relevance only breaking
+	ties: its figures shift with the index's history (deleted rows count until an OPTIMIZE)."""
+	typed = stemming.stems(draft or "", limit=QUERY_STEMS)
 	terms = stemming.stems(f"{draft or ''}\n{ticket_text(ticket)}", limit=QUERY_STEMS)
-	scored: dict[str, float] = {}
+	weights = ranking.query_weights(typed, terms)
+	category = ticket.get("category")
 	rows = {}
+	candidates = []
 	if terms:
-		query = " ".join(terms)
 		for row in frappe.db.sql(
-			f"""select name, title, route, category, match(search_stems) against (%(q)s) as score
+			f"""select name, title, route, category, search_stems, match(search_stems) against (%(q)s) as relevance
 			from `tabKnowledge Base Article`
 			where status = 'Published' and match(search_stems) against (%(q)s)
-			order by score desc limit {int(limit) * 4}""",
-			{"q": query},
+			order by relevance desc limit {CANDIDATES}""",
+			{"q": " ".join(terms)},
 			as_dict=True,
 		):
-			boost = CATEGORY_BOOST if ticket.get("category") and row.category == ticket.get("category") else 1.0
-			scored[row.name] = float(row.score) * boost
 			rows[row.name] = row
-	if len(scored) < limit and ticket.get("category"):
-		for row in frappe.db.sql(
-			"""select name, title, route, category from `tabKnowledge Base Article`
-			where status = 'Published' and category = %s order by views desc, published_on desc limit %s""",
-			(ticket.get("category"), int(limit)),
-			as_dict=True,
-		):
-			if row.name not in scored:
-				scored[row.name] = 0.0
-				rows[row.name] = row
-	best = sorted(scored, key=lambda name: (-scored[name], rows[name].title))[:limit]
-	return [
-		{"name": name, "title": rows[name].title, "category": rows[name].category, "url": article_url(rows[name].route)}
-		for name in best
-	]
+			found = ranking.score(weights, stemming.stems(row.title), (row.search_stems or "").split(),
+				bool(category) and row.category == category)
+			candidates.append((row.name, found, float(row.relevance)))
+	best = [rows[name] for name in ranking.best(candidates, limit)]
+	if len(best) < limit and category:
+		known = {row.name for row in best}
+		best += [
+			row for row in frappe.db.sql(
+				"""select name, title, route, category from `tabKnowledge Base Article`
+				where status = 'Published' and category = %s order by views desc, published_on desc limit %s""",
+				(category, int(limit)),
+				as_dict=True,
+			) if row.name not in known
+		][: limit - len(best)]
+	return [{"name": row.name, "title": row.title, "category": row.category, "url": article_url(row.route)} for row in best]
 
 
 # --- article links in replies ---------------------------------------------------------------------------

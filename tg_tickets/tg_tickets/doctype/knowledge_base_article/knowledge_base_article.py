@@ -1,4 +1,4 @@
-"""Knowledge Base Article: a public page (/kb/<slug>) while Published; Draft and Archived pages answer 404.
+"""Knowledge Base Article: a public page (/articles/<slug>) while Published; Draft and Archived pages answer 404.
 Rules live in tg_tickets/replies/knowledge_base.py; edits are kept in Version (track_changes)."""
 
 import frappe

@@ -1,4 +1,4 @@
-"""Public endpoints of the knowledge base's pages (no login: customers open them from Telegram): a view and a
+"""Public endpoints of the knowledge base (articles)'s pages (no login: customers open them from Telegram): a view and a
 "did this help?" vote, each counted once per visitor and article for a while. Only Published articles count."""
 
 import frappe
