@@ -194,3 +194,15 @@ def test_invalid_formatting_is_refused_with_a_reason(source, message):
 
 def test_formatting_error_is_a_value_error():
 	assert issubclass(formatting.FormattingError, ValueError)
+
+
+def test_the_reply_box_names_each_placeholder_in_words():
+	assert FIXED == {
+		"customer_name": "Customer's name",
+		"customer_username": "Customer's Telegram username",
+		"ticket_id": "Ticket ID",
+		"ticket_title": "Ticket title",
+		"agent_name": "Agent's name",
+		"team": "Team",
+	}
+	assert placeholders.CUSTOM_FIELD_PREFIX == "ticket."

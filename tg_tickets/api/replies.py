@@ -25,7 +25,7 @@ def replying_ticket(ticket: str):
 	return doc
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist()
 def search_responses(query: str = ""):
 	"""The picker: responses the user sees whose shortcut starts with (or whose title contains) `query`."""
 	if not permissions.can_see_tickets():
@@ -33,7 +33,7 @@ def search_responses(query: str = ""):
 	return responses.search(query)
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist()
 def fill_response(ticket: str, response: str):
 	"""A response filled for the ticket: text for the reply box and the placeholders still without a value."""
 	doc = readable_ticket(ticket)
@@ -56,7 +56,7 @@ def preview(text: str = ""):
 	return result
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist()
 def suggest_articles(ticket: str, draft: str = ""):
 	"""Up to five Published articles for the ticket, refined by what the agent is typing."""
 	return knowledge_base.suggest(readable_ticket(ticket), draft)

@@ -57,7 +57,7 @@ export class ReplyAssist {
 		);
 		this.$picker = $(`<div class="tg-picker dropdown-menu" role="listbox"></div>`).insertAfter(this.$input);
 		this.$options = $(`<div class="tg-reply-options small">
-			<label><input type="checkbox" class="tg-reply-formatted"> ${__("Telegram formatting (HTML: <b>, <i>, <a href>…)")}</label>
+			<label><input type="checkbox" class="tg-reply-formatted"> ${esc(__("Telegram formatting (HTML: <b>, <i>, <a href>…)"))}</label>
 			<span class="text-muted">${__("Type / for canned responses")}</span>
 		</div>`).insertAfter(this.$picker);
 		this.$preview = $(`<div class="tg-reply-preview hidden">
