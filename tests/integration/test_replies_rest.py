@@ -291,6 +291,7 @@ def test_views_and_votes_are_counted_once_per_visitor(live_site):
 def test_suggestions_match_russian_and_english_word_forms_and_the_category(member):
 	frappe.db.delete("Knowledge Base Article Send")
 	frappe.db.delete("Knowledge Base Article")
+	knowledge_base.rebuild_stem_counts()
 	for title, body in [
 		("Sugg How refunds work", "A refund goes back to the card."),
 		("Sugg Как оформить возврат", "Возврат денег на карту занимает 3–5 дней."),
@@ -310,6 +311,11 @@ def test_suggestions_match_russian_and_english_word_forms_and_the_category(membe
 	typed = member.call("tg_tickets.api.replies.suggest_articles", http="GET", ticket=ticket.name,
 		draft="forgot your passwords?").json()["message"]
 	assert typed[0]["title"] == "Sugg Reset your password"
+	# the counts suggestions look up words by follow every save and delete
+	frequency = knowledge_base.stem_frequency(["refund", "возврат", "password"])
+	assert frequency == {"refund": 2, "возврат": 1, "password": 1}  # the draft counts too: it may be published
+	frappe.delete_doc("Knowledge Base Article", frappe.db.get_value("Knowledge Base Article", {"title": "Sugg Refund drafts"}))
+	assert knowledge_base.stem_frequency(["refund"]) == {"refund": 1}
 
 
 def test_article_links_and_buttons_are_recorded_and_unpublished_links_refused(clients, member, replies_go_to_the_listener):

@@ -47,3 +47,8 @@ def test_each_stem_once_in_first_appearance_order_up_to_the_limit():
 def test_the_stopword_list_covers_both_languages():
 	assert {"the", "and", "и", "что", "пожалуйста"} <= stemming.STOPWORDS
 	assert "refund" not in stemming.STOPWORDS and "возврат" not in stemming.STOPWORDS
+
+
+def test_tokens_longer_than_a_word_are_dropped():
+	assert stemming.MAX_WORD == 40
+	assert stems("a" * 41 + " refund " + "b" * 40) == ["refund", "b" * 40]

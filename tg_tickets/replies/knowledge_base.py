@@ -100,22 +100,26 @@ def ticket_text(ticket) -> str:
 
 
 def suggest(ticket, draft: str = "", limit: int = SUGGESTIONS) -> list[dict]:
-	"""Up to `limit` Published articles for the ticket. The FULLTEXT index finds the candidates; replies/ranking.py
-	orders them (typed words, title words and the category weigh more), InnoDB's own relevance only breaking
-	ties: its figures shift with the index's history (deleted rows count until an OPTIMIZE)."""
+	"""Up to `limit` Published articles for the ticket. Only discriminating words are looked up (ranking.pick_terms:
+	typed ones first, then the rarest); the FULLTEXT index finds the candidates, ranking.score orders them
+	(inverse frequency, typed and title words weigh more, the category adds half); InnoDB's relevance only
+	breaks ties (its figures shift with the index's history: deleted rows count until an OPTIMIZE)."""
 	typed = stemming.stems(draft or "", limit=QUERY_STEMS)
 	terms = stemming.stems(f"{draft or ''}\n{ticket_text(ticket)}", limit=QUERY_STEMS)
-	weights = ranking.query_weights(typed, terms)
+	frequency = stem_frequency(terms)
+	total = article_count()
+	lookup = ranking.pick_terms(typed, terms, frequency, total)
+	weights = ranking.query_weights(typed, terms, ranking.inverse_frequency(frequency, total))
 	category = ticket.get("category")
 	rows = {}
 	candidates = []
-	if terms:
+	if lookup:
 		for row in frappe.db.sql(
 			f"""select name, title, route, category, search_stems, match(search_stems) against (%(q)s) as relevance
 			from `tabKnowledge Base Article`
 			where status = 'Published' and match(search_stems) against (%(q)s)
 			order by relevance desc limit {CANDIDATES}""",
-			{"q": " ".join(terms)},
+			{"q": " ".join(lookup)},
 			as_dict=True,
 		):
 			rows[row.name] = row
@@ -134,6 +138,78 @@ def suggest(ticket, draft: str = "", limit: int = SUGGESTIONS) -> list[dict]:
 			) if row.name not in known
 		][: limit - len(best)]
 	return [{"name": row.name, "title": row.title, "category": row.category, "url": article_url(row.route)} for row in best]
+
+
+# --- how many articles hold each stem (Knowledge Base Stem) ---------------------------------------------
+
+
+def stem_frequency(terms) -> dict[str, int]:
+	terms = [t for t in terms if len(t) <= 140]
+	if not terms:
+		return {}
+	return dict(frappe.db.sql("select name, articles from `tabKnowledge Base Stem` where name in %s", (tuple(terms),)))
+
+
+def article_count() -> int:
+	return frappe.db.count("Knowledge Base Article")
+
+
+def count_stems(added, removed) -> None:
+	"""Articles holding each stem: +1 for the stems an article gained, -1 for those it lost (atomic updates,
+	so parallel saves add up)."""
+	now = now_datetime()
+	added = sorted({t for t in added if len(t) <= 140})
+	removed = sorted({t for t in removed if len(t) <= 140})
+	for start in range(0, len(added), 500):
+		part = added[start:start + 500]
+		frappe.db.sql(
+			"insert into `tabKnowledge Base Stem` (name, articles, creation, modified, owner, modified_by, docstatus, idx) values "
+			+ ", ".join(["(%s, 1, %s, %s, 'Administrator', 'Administrator', 0, 0)"] * len(part))
+			+ " on duplicate key update articles = articles + 1",
+			[value for term in part for value in (term, now, now)],
+		)
+	if removed:
+		frappe.db.sql("update `tabKnowledge Base Stem` set articles = greatest(articles - 1, 0) where name in %s",
+			(tuple(removed),))
+
+
+def after_save(doc) -> None:
+	before = doc.get_doc_before_save()
+	old = set((before.search_stems or "").split()) if before else set()
+	new = set((doc.search_stems or "").split())
+	if old != new:
+		count_stems(new - old, old - new)
+
+
+def after_delete(doc) -> None:
+	count_stems((), set((doc.search_stems or "").split()))
+
+
+def rebuild_stem_counts() -> int:
+	"""Counts every stem again from the stored articles (after a bulk import); returns how many stems."""
+	counts: dict[str, int] = {}
+	last = ""
+	while True:
+		batch = frappe.db.sql(
+			"select name, search_stems from `tabKnowledge Base Article` where name > %s order by name limit 1000", (last,)
+		)
+		if not batch:
+			break
+		for name, stems in batch:
+			for term in set((stems or "").split()):
+				counts[term] = counts.get(term, 0) + 1
+			last = name
+	frappe.db.delete("Knowledge Base Stem")
+	now = now_datetime()
+	items = sorted((t, n) for t, n in counts.items() if len(t) <= 140)
+	for start in range(0, len(items), 1000):
+		part = items[start:start + 1000]
+		frappe.db.sql(
+			"insert into `tabKnowledge Base Stem` (name, articles, creation, modified, owner, modified_by, docstatus, idx) values "
+			+ ", ".join(["(%s, %s, %s, %s, 'Administrator', 'Administrator', 0, 0)"] * len(part)),
+			[value for term, n in part for value in (term, n, now, now)],
+		)
+	return len(items)
 
 
 # --- article links in replies ---------------------------------------------------------------------------

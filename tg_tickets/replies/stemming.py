@@ -2,7 +2,7 @@
 on, so "refunds", "refunded" and "refund", or "возврат", "возврата" and "возвратом", are one word.
 
 Each word is stemmed by its own script (Cyrillic → Russian Snowball, Latin → English Snowball); ё reads as е;
-very common words and one-letter tokens are dropped. Pure: no Frappe, no I/O.
+very common words, one-letter tokens and tokens over 40 letters are dropped. Pure: no Frappe, no I/O.
 """
 
 import re
@@ -24,6 +24,8 @@ STOPWORDS = frozenset(
 	над больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
 	иногда лучше чуть том нельзя такой им более всегда конечно всю между здравствуйте привет спасибо пожалуйста""".split()
 )
+
+MAX_WORD = 40  # longer "words" are codes or pasted noise, not language
 
 _RUSSIAN = snowballstemmer.stemmer("russian")
 _ENGLISH = snowballstemmer.stemmer("english")
@@ -47,7 +49,7 @@ def stems(text: str, limit: int | None = None) -> list[str]:
 	"""Distinct stems of the text's meaningful words, in the order they first appear (at most `limit`)."""
 	found: dict[str, None] = {}
 	for word in words(text):
-		if len(word) < 2 or word in STOPWORDS:
+		if len(word) < 2 or len(word) > MAX_WORD or word in STOPWORDS:
 			continue
 		found.setdefault(stem(word), None)
 		if limit and len(found) >= limit:

@@ -15,6 +15,13 @@ class KnowledgeBaseArticle(WebsiteGenerator):
 		knowledge_base.before_save(self)
 		super().validate()
 
+	def on_update(self):
+		super().on_update()
+		knowledge_base.after_save(self)
+
+	def after_delete(self):
+		knowledge_base.after_delete(self)
+
 	def make_route(self):
 		return knowledge_base.make_route(self)
 
