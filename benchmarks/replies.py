@@ -153,7 +153,10 @@ def main():
 	args = parser.parse_args()
 	frappe = connect()
 	from tg_tickets.replies import knowledge_base, placeholders, responses
+	from tests.factories import set_settings
 
+	set_settings(enabled=1, members_can_edit_tickets=1)  # the feature on, as on a site in use
+	frappe.db.commit()
 	seed(frappe, args.reseed)
 	ticket = bench_ticket(frappe)
 	published = frappe.db.count("Knowledge Base Article", {"status": "Published"})

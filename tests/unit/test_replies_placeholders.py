@@ -206,3 +206,21 @@ def test_the_reply_box_names_each_placeholder_in_words():
 		"team": "Team",
 	}
 	assert placeholders.CUSTOM_FIELD_PREFIX == "ticket."
+
+
+def test_results_are_immutable_values_with_empty_defaults():
+	import dataclasses
+
+	assert Rendered("x").missing == () and Formatted("x").entities == ()
+	for value, field in ((Rendered("x"), "text"), (Formatted("x"), "text"), (Entity("bold", 0, 1), "offset")):
+		with pytest.raises(dataclasses.FrozenInstanceError):
+			setattr(value, field, "changed")
+
+
+def test_utf16_length_is_a_whole_number():
+	assert type(utf16_length("ab😀")) is int and utf16_length("ab😀") == 4
+
+
+def test_entities_starting_at_the_same_place_list_the_outer_one_first():
+	result = parse("<b><i>x</i> y</b>")
+	assert result.entities == (Entity("bold", 0, 3), Entity("italic", 0, 1))

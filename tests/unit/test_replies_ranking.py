@@ -11,15 +11,15 @@ from tg_tickets.replies.ranking import best, inverse_frequency, pick_terms, quer
 def test_typed_words_come_first_then_the_rarest_of_the_tickets_words():
 	frequency = {"card": 60, "refund": 5, "password": 12, "order": 20, "delay": 2}
 	words = ["order", "refund", "password", "card", "delay"]
-	# card is in 60 of 200 articles (over 25 %): too common to look up
+	# card is in 60 of 200 articles (over a tenth, and over 20 articles): too common to look up
 	assert pick_terms(["password"], words, frequency, 200) == ["password", "delay", "refund", "order"]
 	assert pick_terms(["password"], words, frequency, 200, max_share=0.3) == ["password", "delay", "refund", "order", "card"]
 
 
 def test_words_in_no_article_or_in_too_many_are_not_looked_up():
 	frequency = {"the": 90, "refund": 5, "common": 26, "edge": 25}
-	assert pick_terms(["zzz", "the"], ["the", "refund", "zzz", "common", "edge"], frequency, 100, always_useful=1) == [
-		"refund", "edge"]
+	assert pick_terms(["zzz", "the"], ["the", "refund", "zzz", "common", "edge"], frequency, 100, max_share=0.25,
+		always_useful=1) == ["refund", "edge"]
 	# a small knowledge base: a word in up to 20 articles is looked up however common
 	assert pick_terms([], ["a", "b"], {"a": 20, "b": 21}, 21) == ["a"]
 	assert pick_terms([], ["a"], {"a": 3}, 3, max_share=0.1, always_useful=3) == ["a"]
@@ -31,7 +31,7 @@ def test_the_lookup_keeps_at_most_the_limit_and_breaks_ties_by_word():
 	frequency = {"b": 1, "a": 1, "c": 2, "d": 3}
 	assert pick_terms([], ["d", "c", "b", "a"], frequency, 100, limit=3) == ["a", "b", "c"]
 	assert pick_terms(["d", "d"], ["d", "c"], frequency, 100, limit=1) == ["d"]
-	assert ranking.LOOKUP_LIMIT == 12 and ranking.MAX_SHARE == 0.25
+	assert ranking.LOOKUP_LIMIT == 12 and ranking.MAX_SHARE == 0.1
 
 
 def test_inverse_frequency_grows_as_words_get_rarer():

@@ -2,7 +2,7 @@
 
 Looking up: a word in a large share of the articles says little about any of them (and makes the FULLTEXT
 lookup expensive: it ranks every article holding it), so the query keeps the words the agent is typing and the
-ticket's rarest words, at most `limit`, and drops words in none of the articles or in more than `max_share` of them (at least 20 articles).
+ticket's rarest words, at most `limit`, and drops words in none of the articles or in more than a tenth of them (at least 20 articles).
 
 Ranking: each query word an article holds scores its weight: rarer words more (inverse document frequency), a
 word the agent is typing three times (it says what the agent is answering now), a word in the title double;
@@ -16,7 +16,7 @@ TYPED_WEIGHT = 3
 TITLE_WEIGHT = 2
 CATEGORY_BOOST = 1.5
 LOOKUP_LIMIT = 12
-MAX_SHARE = 0.25
+MAX_SHARE = 0.1
 # Below this many articles a word is never too common to look up (a small knowledge base costs nothing to search).
 ALWAYS_USEFUL = 20
 
