@@ -288,7 +288,7 @@ def test_views_and_votes_are_counted_once_per_visitor(live_site):
 	assert post("record_view", route=f"articles/{frappe.scrub(draft.title).replace('_', '-')}").status_code == 404
 
 
-def test_suggestions_match_russian_and_english_word_forms_and_the_category(member):
+def test_suggestions_match_russian_and_english_word_forms_and_the_category(member, live_site):
 	frappe.db.delete("Knowledge Base Article Send")
 	frappe.db.delete("Knowledge Base Article")
 	knowledge_base.rebuild_stem_counts()
@@ -307,6 +307,12 @@ def test_suggestions_match_russian_and_english_word_forms_and_the_category(membe
 	assert set(titles[:2]) == {"Sugg How refunds work", "Sugg Как оформить возврат"}
 	assert "Sugg Refund drafts" not in titles and len(found) <= 5
 	assert found[0]["url"].startswith("http") and "/articles/" in found[0]["url"]
+	russian = next(a for a in found if a["title"] == "Sugg Как оформить возврат")
+	assert russian["url"].endswith("/articles/sugg-как-оформить-возврат")
+	page = requests.get(russian["url"].replace(russian["url"].split("/articles/")[0], live_site.url))  # sent percent-encoded
+	assert page.status_code == 200 and "Sugg Как оформить возврат" in page.text
+	# a pasted, percent-encoded link to it is recognised as the article
+	assert knowledge_base.linked_articles("see " + requests.utils.requote_uri(russian["url"])) == [russian["name"]]
 	# what the agent types refines them
 	typed = member.call("tg_tickets.api.replies.suggest_articles", http="GET", ticket=ticket.name,
 		draft="forgot your passwords?").json()["message"]

@@ -8,6 +8,7 @@ of articles; articles of the ticket's category rank higher. Never talks to Teleg
 """
 
 import re
+from urllib.parse import unquote
 
 import frappe
 from frappe import _
@@ -218,7 +219,8 @@ def rebuild_stem_counts() -> int:
 def linked_articles(message: str) -> list[str]:
 	"""The articles a reply links to (each once); a link to an article that is not Published is refused."""
 	found = []
-	for slug in ARTICLE_LINK.findall(message or ""):
+	# a pasted address may be percent-encoded (/articles/%D0%BA%D0%B0%D0%BA-…): the route is the decoded one
+	for slug in ARTICLE_LINK.findall(unquote(message or "")):
 		route = f"{ROUTE_PREFIX}/{slug}"
 		article = frappe.db.get_value("Knowledge Base Article", {"route": route}, ["name", "title", "status"], as_dict=True)
 		if not article:
