@@ -117,6 +117,8 @@ def test_a_suggested_article_goes_out_as_a_link_and_as_a_url_button_from_the_ful
 
 	suggestion.locator("[data-action='send-button']").click()
 	expect(form.locator(".tg-conversation .tg-tmsg-out", has_text=f"Refund policy {tag}")).to_be_visible()
+	# the reply box lists what was sent on this ticket
+	expect(form.locator(f".tg-articles-sent [data-sent-article='{article.name}']")).to_have_count(2)
 	link_message, button_message = outgoing(ticket.name)
 	sent = wait_until(lambda: recorded(button_message.name), timeout=30, message="the button at the record transport")
 	[[button]] = sent["buttons"]

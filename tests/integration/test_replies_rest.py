@@ -352,6 +352,9 @@ def test_article_links_and_buttons_are_recorded_and_unpublished_links_refused(cl
 	assert [(s.article, s.how, s.agent) for s in sends] == [
 		(published.name, "Link", "member@tickets.test"), (published.name, "Button", "member@tickets.test")
 	]
+	listed = member.call("tg_tickets.api.replies.sent_articles", http="GET", ticket=ticket.name).json()["message"]
+	assert sorted((a["article"], a["how"]) for a in listed) == [(published.name, "Button"), (published.name, "Link")]
+	assert clients["outsider"].call("tg_tickets.api.replies.sent_articles", http="GET", ticket=ticket.name).status_code == 403
 	button_row = frappe.get_all("Telegram Message", filters={"ticket": ticket.name, "direction": "Outgoing"},
 		fields=["text", "payload"], order_by="creation")[-1]
 	assert button_row.text == "Linked refunds article"

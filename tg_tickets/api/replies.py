@@ -62,6 +62,12 @@ def suggest_articles(ticket: str, draft: str = ""):
 	return knowledge_base.suggest(readable_ticket(ticket), draft)
 
 
+@frappe.whitelist()
+def sent_articles(ticket: str):
+	"""The articles already sent on the ticket (as a link or a button), newest first."""
+	return knowledge_base.sent_on(readable_ticket(ticket).name)
+
+
 @frappe.whitelist(methods=["POST"])
 def send_article_button(ticket: str, article: str):
 	"""Sends the article to the customer as a message with a Telegram URL button; the ticket records it."""

@@ -257,3 +257,14 @@ def record_sent(ticket: str, articles, how: str, agent: str, message: str | None
 			"doctype": "Knowledge Base Article Send", "ticket": ticket, "article": article, "how": how,
 			"agent": agent, "sent_at": now_datetime(), "telegram_message": message,
 		}).insert(ignore_permissions=True)
+
+
+def sent_on(ticket: str) -> list[dict]:
+	"""The articles sent on a ticket, newest first (the reply box lists them)."""
+	return frappe.db.sql(
+		"""select s.article, a.title, s.how, s.agent, s.sent_at from `tabKnowledge Base Article Send` s
+		join `tabKnowledge Base Article` a on a.name = s.article
+		where s.ticket = %s order by s.sent_at desc limit 20""",
+		(ticket,),
+		as_dict=True,
+	)

@@ -263,7 +263,7 @@ export class ReplyAssist {
 		this.used = new Set();
 		this.$formatted.prop("checked", false);
 		this.render_preview();
-		this.suggest_soon();
+		this.suggest();
 	}
 
 	// --- suggested articles ---
@@ -272,10 +272,14 @@ export class ReplyAssist {
 		const ticket = this.ticket;
 		if (!ticket) return;
 		const request = (this.suggest_requests = (this.suggest_requests || 0) + 1);
-		return server.call("tg_tickets.api.replies.suggest_articles", { ticket, draft: this.$input.val() || "" }).then(
-			(articles) => {
+		return Promise.all([
+			server.call("tg_tickets.api.replies.suggest_articles", { ticket, draft: this.$input.val() || "" }),
+			server.call("tg_tickets.api.replies.sent_articles", { ticket }),
+		]).then(
+			([articles, sent]) => {
 				if (this.ticket !== ticket || request !== this.suggest_requests) return;
 				this.articles = articles || [];
+				this.sent = sent || [];
 				this.render_suggestions();
 			},
 			() => {}
@@ -284,13 +288,21 @@ export class ReplyAssist {
 
 	render_suggestions() {
 		const can_reply = this.conversation.data ? this.conversation.data.can_reply : false;
-		if (!this.articles.length) return this.$suggestions.html("");
-		this.$suggestions.html(`<div class="tg-suggestions-title small text-muted">${__("Suggested articles")}</div>
+		const sent = this.sent || [];
+		const sent_names = new Set(sent.map((s) => s.article));
+		const sent_html = sent.length
+			? `<div class="tg-articles-sent small text-muted">${__("Sent on this ticket")}: ${sent
+					.map((s) => `<span data-sent-article="${esc(s.article)}">${esc(s.title)} (${esc(__(s.how))})</span>`)
+					.join(", ")}</div>`
+			: "";
+		if (!this.articles.length) return this.$suggestions.html(sent_html);
+		this.$suggestions.html(`${sent_html}<div class="tg-suggestions-title small text-muted">${__("Suggested articles")}</div>
 			${this.articles
 				.map(
 					(a) => `<div class="tg-suggestion" data-article="${esc(a.name)}" data-url="${esc(a.url)}" data-title="${esc(a.title)}">
 						<a class="tg-suggestion-title" href="${esc(a.url)}" target="_blank" rel="noopener">${esc(a.title)}</a>
 						${a.category ? `<span class="text-muted small">${esc(a.category)}</span>` : ""}
+						${sent_names.has(a.name) ? `<span class="indicator-pill green small">${__("sent")}</span>` : ""}
 						<button class="btn btn-xs btn-default" data-action="insert-link" ${can_reply ? "" : "disabled"}>${__("Insert link")}</button>
 						<button class="btn btn-xs btn-default" data-action="send-button" ${can_reply ? "" : "disabled"}>${__("Send as button")}</button>
 					</div>`
@@ -316,7 +328,10 @@ export class ReplyAssist {
 		const ticket = this.ticket;
 		this.conversation.on_error(null);
 		return server.call("tg_tickets.api.replies.send_article_button", { ticket, article }).then(
-			() => this.conversation.reload(),
+			() => {
+				this.suggest();
+				return this.conversation.reload();
+			},
 			(error) => this.conversation.on_error(error.message)
 		);
 	}
