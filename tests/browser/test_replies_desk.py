@@ -3,29 +3,16 @@ and the preview, the reply reaching the record transport with Telegram's formatt
 suggested article sent as a link and as a Telegram URL button, recorded on the ticket."""
 
 import json
-import uuid
 
 import frappe
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_telegram_desk import customer_ticket, open_conversation
+# the record transport for every test here, and a unique tag per test: the Telegram desk tests' fixtures
+from tests.browser.test_telegram_desk import _record_transport, customer_ticket, open_conversation, tag  # noqa: F401
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _record_transport(tickets_on):
-	from tests.factories import set_settings
-
-	set_settings(transport="record", topic_group_chat=None)
-	frappe.db.commit()
-
-
-@pytest.fixture
-def tag():
-	return "tg" + uuid.uuid4().hex[:10]
 
 
 def recorded(message_name):

@@ -369,21 +369,23 @@ def test_article_links_and_buttons_are_recorded_and_unpublished_links_refused(cl
 	assert (type(button.type).__name__, button.text, button.type.url) == ("InlineButtonTypeUrl", "Open the article", button_spec["url"])
 	bytes(sender.accepted[-1])  # serialises as Telegram's layer wants it
 
-	# the report: sent twice; the ticket solved afterwards and not reopened → both count
-	doc = frappe.get_doc("Ticket", ticket.name)
-	doc.status = "SOLVED"
-	doc.save()
-	frappe.db.commit()
-	frappe.set_user("admin@tickets.test")
-	_, rows = reports.article_effect({})
-	row = next(r for r in rows if r.article == published.name)
-	assert (row.sent, row.solved_without_reopen, row.solved_share) == (2, 2, 100.0)
+	# the report: sent twice; the ticket solved afterwards and not reopened → both count; reopened → none
+	set_status(ticket.name, "SOLVED")
+	assert effect(published.name) == (2, 2, 100.0)
+	set_status(ticket.name, "OPEN")
+	assert effect(published.name) == (2, 0, 0.0)
+
+
+def set_status(ticket, status):
 	frappe.set_user("Administrator")
-	doc.reload()
-	doc.status = "OPEN"
+	doc = frappe.get_doc("Ticket", ticket)
+	doc.status = status
 	doc.save()
 	frappe.db.commit()
+
+
+def effect(article):
 	frappe.set_user("admin@tickets.test")
 	_, rows = reports.article_effect({})
-	row = next(r for r in rows if r.article == published.name)
-	assert (row.sent, row.solved_without_reopen) == (2, 0)
+	row = next(r for r in rows if r.article == article)
+	return row.sent, row.solved_without_reopen, row.solved_share
