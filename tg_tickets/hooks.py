@@ -22,6 +22,9 @@ permission_query_conditions = {
 	# SLA records belong to tickets: they vanish with them (tg_tickets/sla/)
 	"SLA Notification": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
+	# faster answers (tg_tickets/replies/): canned responses by scope; sent articles belong to tickets
+	"Canned Response": "tg_tickets.replies.responses.query_conditions",
+	"Knowledge Base Article Send": "tg_tickets.permissions.ticket_child_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -31,6 +34,8 @@ has_permission = {
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
 	"SLA Notification": "tg_tickets.permissions.has_ticket_child_permission",
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
+	"Canned Response": "tg_tickets.replies.responses.has_permission",
+	"Knowledge Base Article Send": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -147,4 +152,6 @@ tg_tickets_demo_data = [
 	# teams before any demo ticket exists (the Telegram demo makes the tickets), so they are routed
 	"tg_tickets.routing.demo.make_demo_teams",
 	"tg_tickets.telegram.demo.make_demo_messages",
+	# canned responses and knowledge-base articles (tg_tickets/replies/demo.py)
+	"tg_tickets.replies.demo.make_demo_replies",
 ]

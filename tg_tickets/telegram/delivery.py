@@ -149,6 +149,7 @@ def build_request(row) -> dict:
 		"method": method, "chat_id": row.chat_id or row.chat, "text": row.text or "", "random_id": row.random_id,
 		"topic_id": row.topic_id, "reply_to_message_id": row.reply_to_message_id, "message_name": row.name,
 		"buttons": payload.get("buttons"), "title": payload.get("title"), "query_id": payload.get("query_id"),
+		"entities": payload.get("entities"),
 	}
 	if payload.get("into_topic") and row.ticket and not row.topic_id:
 		request["topic_id"] = frappe.db.get_value("Ticket", row.ticket, "topic_id") or None

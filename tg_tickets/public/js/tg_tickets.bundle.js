@@ -6,6 +6,7 @@ import { sla_ticker } from "./desk/sla_ticker";
 import { server } from "./desk/server";
 import { ticket_store } from "./desk/ticket_store";
 import { SideSheet } from "./desk/side_sheet";
+import { Conversation } from "./desk/conversation";
 import { new_ticket } from "./desk/new_ticket";
 import { attach_ticket_table, reload_ticket_table, row_fields, ticket_table_refreshed } from "./desk/ticket_table";
 import { chat_tickets_panel } from "./desk/chat_tickets";
@@ -20,6 +21,8 @@ Object.assign(tg_tickets, {
 	server,
 	store: ticket_store,
 	sheet: new SideSheet(),
+	// The ticket's Telegram conversation and reply box (the side sheet's tab; the full form mounts its own).
+	Conversation,
 	new_ticket,
 	attach_ticket_table,
 	ticket_table_refreshed,
