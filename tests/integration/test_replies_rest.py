@@ -273,6 +273,21 @@ def test_only_published_articles_have_a_public_page(live_site):
 	assert anonymous.get(f"{live_site.url}/{draft.route}").status_code == 404
 
 
+def test_article_pages_follow_the_tickets_switch(live_site):
+	from tests.factories import settings
+
+	doc = article("Published while tickets are off")
+	anonymous = requests.Session()
+	assert anonymous.get(f"{live_site.url}/{doc.route}").status_code == 200
+	with settings(enabled=0):
+		assert anonymous.get(f"{live_site.url}/{doc.route}").status_code == 404
+		view = anonymous.post(f"{live_site.url}/api/method/tg_tickets.api.articles.record_view", json={"route": doc.route})
+		assert view.status_code == 404
+	assert anonymous.get(f"{live_site.url}/{doc.route}").status_code == 200
+	frappe.db.rollback()
+	assert frappe.db.get_value("Knowledge Base Article", doc.name, "views") == 0
+
+
 def test_views_and_votes_are_counted_once_per_visitor(live_site):
 	doc = article("Counting views")
 	anonymous = requests.Session()

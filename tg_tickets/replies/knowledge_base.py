@@ -14,6 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_url, now_datetime, strip_html_tags
 
+from tg_tickets import permissions
 from tg_tickets.replies import ranking, stemming
 from tg_tickets.tickets import queries
 
@@ -71,8 +72,15 @@ def article_url(route: str) -> str:
 # --- the public page's counters -------------------------------------------------------------------------
 
 
+def pages_public() -> bool:
+	"""Article pages are public while the tickets feature is on (the site's switch and the owner's)."""
+	return permissions.feature_enabled()
+
+
 def published_by_route(route: str) -> str | None:
 	route = (route or "").strip("/")
+	if not pages_public():
+		return None
 	return frappe.db.get_value("Knowledge Base Article", {"route": route, "status": PUBLISHED}, "name") if route else None
 
 

@@ -26,6 +26,8 @@ class KnowledgeBaseArticle(WebsiteGenerator):
 		return knowledge_base.make_route(self)
 
 	def get_context(self, context):
+		if not knowledge_base.pages_public():
+			raise frappe.DoesNotExistError  # tickets switched off: no public pages either
 		context.no_cache = 1
 		context.show_sidebar = False
 		context.title = self.title
