@@ -201,6 +201,19 @@ class TelegramTransport:
 					reply_markup=markup, no_webpage=True, entities=entities,
 				))
 			return {"message_id": sent_message_id(result, random_id)}
+		if method == "edit_message":
+			if not request.get("message_id"):
+				raise PermanentFailure("the message to edit was never sent")
+			try:
+				await self.client(functions.messages.EditMessageRequest(
+					peer=peer, id=int(request["message_id"]), message=request.get("text") or "", no_webpage=True,
+					reply_markup=inline_markup(request.get("buttons")),  # none: the message's buttons go
+					entities=message_entities(request.get("entities")),
+				))
+			except errors.RPCError as error:
+				if getattr(error, "message", "") != "MESSAGE_NOT_MODIFIED":  # a retry after a crash: already done
+					raise
+			return {"message_id": int(request["message_id"])}
 		if method == "create_topic":
 			result = await self.client(functions.messages.CreateForumTopicRequest(
 				peer=peer, title=request["title"], random_id=random_id

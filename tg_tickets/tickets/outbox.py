@@ -16,6 +16,7 @@ from tg_tickets.tickets import events
 from tg_tickets.tickets.message_text import CAPTION_LIMIT, split_text
 
 MESSAGE = "Message"
+MESSAGE_EDIT = "Message Edit"  # a new text (and buttons) for a sent message: payload["edit_of"] names its row
 PENDING_CHATS_FLAG = "tg_tickets_outbox_chats"
 
 
