@@ -223,6 +223,29 @@ def test_with_the_switch_off_members_see_every_ticket(clients, visibility_ticket
 			assert visible_everywhere(clients["member"], name) == dict.fromkeys(SURFACES, True), what
 
 
+def test_global_search_pages_stay_full_under_the_switch(clients):
+	"""Hidden tickets ranked above visible ones do not shorten a page: page after page holds the visible ones,
+	each once, and only the last page is short (Frappe's search dialog reads a short page as the end)."""
+	from frappe.utils.global_search import sync_global_search
+
+	from tg_tickets.install import offer_tickets_to_global_search
+
+	offer_tickets_to_global_search()
+	make_ticket_team("Mine", ["member@tickets.test"], "Manual claim")
+	make_ticket_team("Theirs", [OTHER], "Manual claim")
+	word = "pages" + uuid.uuid4().hex[:6]
+	hidden = [make_ticket(f"Hidden {word}", team="Theirs").name for _ in range(7)]
+	shown = sorted(make_ticket(f"Shown {word}", team="Mine").name for _ in range(5))
+	sync_global_search()
+	frappe.db.commit()
+	with settings(members_see_own_and_team_tickets=1):
+		pages = [[r["name"] for r in clients["member"].call(
+			"frappe.utils.global_search.search", text=word, start=start, limit=2).json()["message"]] for start in (0, 2, 4, 6)]
+	assert [len(page) for page in pages] == [2, 2, 1, 0]
+	assert sorted(name for page in pages for name in page) == shown
+	assert not set(hidden) & {name for page in pages for name in page}
+
+
 def test_a_member_cannot_edit_a_hidden_ticket_into_view(clients, visibility_tickets):
 	name = visibility_tickets["another team's unassigned"]
 	with settings(members_see_own_and_team_tickets=1):
