@@ -289,6 +289,9 @@ def coming_online(frappe, live_site, waiting: int = 200, share: int = 40):
 	make_ticket_team("Bench Late", [agent], "Round-robin", categories=["Bench Late Cat"], default_capacity=share,
 		sequence=98)
 	frappe.db.sql("update `tabTicket` set assigned_to = null where assigned_to = %s and status in %s", (agent, OPEN))
+	# An earlier run's tickets leave the queue: the agent's share must come from this run's (oldest first).
+	frappe.db.sql("""update `tabTicket` set status = 'CLOSED', waiting_since = null, assigned_to = null
+		where team = 'Bench Late'""")
 	set_agent(agent, "Offline", capacity=share)
 	from tg_tickets.routing import agents
 
@@ -318,6 +321,7 @@ def main():
 	parser.add_argument("--runs", type=int, default=200)
 	parser.add_argument("--reseed", action="store_true")
 	parser.add_argument("--skip-assignment-rule", action="store_true")
+	parser.add_argument("--online-only", action="store_true", help="only the agent coming online (site already seeded)")
 	parser.add_argument("--decision-only", action="store_true", help="seed and time the decision and the dashboard only")
 	args = parser.parse_args()
 	frappe = connect()
@@ -326,6 +330,15 @@ def main():
 	frappe.db.set_single_value("Tickets Settings", "enabled", 1)
 	frappe.db.set_single_value("Tickets Settings", "agent_idle_minutes", 0)  # no agent goes idle mid-benchmark
 	frappe.db.commit()
+	if args.online_only:
+		from tests.live import LiveSite
+
+		live_site = LiveSite.start(frappe.local.site)
+		try:
+			coming_online(frappe, live_site)
+		finally:
+			live_site.stop()
+		return
 	if args.reseed:
 		for table in ("tabTicket", "tabToDo", "tabComment", "tabTicket Status Log", "tabVersion"):
 			frappe.db.sql(f"truncate `{table}`")

@@ -34,7 +34,7 @@ class LiveSite:
 		python = str(bench / "env" / "bin" / "python")
 		frappe_cli = [python, "-m", "frappe.utils.bench_helper", "frappe", "--site", site]
 		commands = {
-			"worker": frappe_cli + ["worker", "--queue", "default,short,long"],
+			"worker": frappe_cli + ["worker", "--queue", "short,default,long"],  # short first, as a production short worker
 			"socketio": ["node", str(bench / "apps" / "frappe" / "socketio.js")],
 		}
 		if web_server == "dev":
