@@ -306,3 +306,34 @@ def clear_routing():
 	from tg_tickets.routing.teams import clear_cache
 
 	clear_cache()
+
+
+# --- lifecycle (tg_tickets/lifecycle/) -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def clock_at(moment):
+	"""The app's clock (now_datetime) reads `moment` (naive, system time) inside the block: Frappe's own way
+	(FrappeTestCase.freeze_time, freezegun)."""
+	import pytz
+	from freezegun import freeze_time
+	from frappe.utils import get_datetime, get_system_timezone
+
+	aware = pytz.timezone(get_system_timezone()).localize(get_datetime(moment)).astimezone(pytz.utc)
+	with freeze_time(aware):
+		yield
+
+
+def make_auto_close_rule(name=None, *, close=72, warn=24, window=0, business_hours=0, category=None, sla_policy=None,
+		enabled=1):
+	"""An Auto Close Rule (hours); neither category nor policy makes it the site's default."""
+	return frappe.get_doc({
+		"doctype": "Auto Close Rule", "rule_name": name or f"Auto close {secrets.token_hex(3)}", "enabled": enabled,
+		"close_after_hours": close, "warn_before_hours": warn, "reopen_window_hours": window,
+		"business_hours": business_hours, "category": category, "sla_policy": sla_policy,
+	}).insert(ignore_permissions=True)
+
+
+def clear_auto_close_rules():
+	for name in frappe.get_all("Auto Close Rule", pluck="name"):
+		frappe.delete_doc("Auto Close Rule", name, force=True, ignore_permissions=True)

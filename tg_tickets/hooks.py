@@ -49,6 +49,9 @@ doc_events = {
 		"validate": [
 			"tg_tickets.sla.tracking.before_save",
 			"tg_tickets.routing.assign.check_new_holder",
+			# lifecycle (tg_tickets/lifecycle/auto_close.py): a SOLVED ticket's warning and close are planned,
+			# a CLOSED one's reopen window starts
+			"tg_tickets.lifecycle.auto_close.before_ticket_save",
 		],
 		"on_update": [
 			"tg_tickets.sla.tracking.after_save",
@@ -119,6 +122,8 @@ scheduler_events = {
 			"tg_tickets.routing.availability.go_offline_when_idle",
 			"tg_tickets.routing.assign.drain_all",
 			"tg_tickets.routing.assign.return_unanswered",
+			# lifecycle (tg_tickets/lifecycle/): solved tickets due for their warning or close
+			"tg_tickets.lifecycle.auto_close.run",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
@@ -140,6 +145,10 @@ tg_tickets_alert_agents = ["tg_tickets.telegram.agents.alert_agents"]
 tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
 # who took it (ticket doc, previous assignee, reason): the ticket's forum topic says so
 tg_tickets_on_ticket_assigned = ["tg_tickets.telegram.topics.on_ticket_assigned"]
+# an inline button Telegram's edge does not handle (chat, data, sender_id): the domain that made it answers
+tg_tickets_on_button_pressed = ["tg_tickets.lifecycle.auto_close.on_button_pressed"]
+# hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
+tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [

@@ -16,7 +16,7 @@ from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datet
 from tg_tickets.telegram import intake_flow, topics
 from tg_tickets.telegram.records import GENERAL_TOPIC_ID, InboundRecord
 from tg_tickets.tickets import assignment, bulk, conversation, queries, realtime
-from tg_tickets.tickets.fields import SOLVED
+from tg_tickets.tickets.fields import CLOSED, SOLVED
 from tg_tickets.tickets.outbox import queue_message
 
 FLAGGED_PREFIX = "tf:c:"  # "Create ticket" button under a flagged message (+ the message's 10-character name)
@@ -74,7 +74,7 @@ class BatchContext:
 		if self.chats.get(chat) != wanted_chat(record):
 			return False
 		ticket = self.current_ticket.get(chat)
-		return ticket is not None and ticket[1] != SOLVED
+		return ticket is not None and ticket[1] not in (SOLVED, CLOSED)
 
 	def insert_followups(self, records: list[InboundRecord]) -> None:
 		"""The plain follow-ups collected by the inbox job, in one statement."""
@@ -209,6 +209,11 @@ def handle_private(record: InboundRecord, chat: str, context: BatchContext) -> N
 		conversation.customer_message_added(ticket, status, record.sender_name, record.text or f"[{record.media_type}]")
 		insert_message(record, context, ticket=ticket)
 		return
+	previous = queries.closed_ticket_to_follow_up(chat)
+	if previous:
+		ticket = conversation.follow_up_ticket(previous, chat, record.sender_name, record.text or f"[{record.media_type}]")
+		insert_message(record, context, ticket=ticket)
+		return
 	insert_message(record, context)
 	intake_flow.run(chat, record, {"text": record.text or ""}, None, local_time(record.date))
 
@@ -278,15 +283,20 @@ def handle_callback(record: InboundRecord, context: BatchContext) -> None:
 		answer = claim_from_topic(data.removeprefix(topics.CLAIM_PREFIX), record)
 		queue_message(chat, answer, kind="Callback Answer", extra={"query_id": record.query_id})
 		return
-	queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 	if data.startswith(FLAGGED_PREFIX):
+		queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 		message = data.removeprefix(FLAGGED_PREFIX)
 		if frappe.db.get_value("Telegram Message", message, "flagged"):
 			ticket = conversation.ticket_from_message(message)
 			queue_message(chat, f"Ticket #{ticket} created from this message.", reply_to_message_id=record.callback_message_id)
 		return
 	if intake_flow.is_intake_callback(data):
+		queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 		intake_flow.on_callback(chat, record, data, local_time(record.date))
+		return
+	# Buttons other domains made (auto-close, ratings): theirs to act on and to answer.
+	answer = conversation.button_pressed(chat, data, record.sender_id)
+	queue_message(chat, answer or "", kind="Callback Answer", extra={"query_id": record.query_id})
 
 
 def claim_from_topic(ticket_name: str, record: InboundRecord) -> str:

@@ -100,18 +100,77 @@ def agent_reply_sent(ticket: str, sent_at) -> None:
 
 
 def customer_message_added(ticket: str, status: str, sender: str | None, text: str) -> None:
-	"""A customer's message joined `ticket` (status before it): a SOLVED ticket reopens rather than a new one
-	being opened; CUSTOMER_MESSAGE_ADDED lets the forum topic mirror it."""
-	if status == SOLVED:
-		reopen(ticket)
+	"""A customer's message joined `ticket` (status before it): a SOLVED ticket, or a CLOSED one inside its
+	reopen window (queries.current_tickets offers no other), reopens rather than a new one being opened;
+	CUSTOMER_MESSAGE_ADDED lets the forum topic mirror it."""
+	if status in (SOLVED, CLOSED):
+		reopen(ticket, _("the customer wrote again"))
 	events.emit(events.CUSTOMER_MESSAGE_ADDED, ticket, sender, text)
 
 
-def reopen(ticket: str) -> None:
+def reopen(ticket: str, reason: str | None = None) -> None:
 	doc = frappe.get_doc("Ticket", ticket)
+	previous = doc.status
 	doc.status = "OPEN"
 	doc.flags.ignore_permissions = True
 	doc.save()
+	if reason and previous in (SOLVED, CLOSED):
+		doc.add_comment("Info", _("Reopened: {0}").format(reason))
+
+
+def close_by_system(ticket: str, reason: str) -> None:
+	"""The system closes the ticket (auto-close): closed_by stays empty, closed_by_system is set and the reason
+	goes on the ticket and into its history. A full save, so every domain reacts as to any close."""
+	doc = frappe.get_doc("Ticket", ticket)
+	doc.status = CLOSED
+	doc.close_reason = reason
+	doc.flags.closed_by_system = True
+	doc.flags.ignore_permissions = True
+	doc.save()
+	doc.add_comment("Info", _("Closed by the system: {0}").format(reason))
+
+
+def message_customer(ticket: str, text: str, buttons: list | None = None) -> list[str]:
+	"""A message from the helpdesk itself (not an agent) to the ticket's customer chat, with optional inline
+	buttons [[(label, data)]]; nothing is queued for a ticket without a chat."""
+	doc = frappe.get_doc("Ticket", ticket)
+	names = []
+	for chat in reply_chats(doc):
+		names += outbox.queue_message(chat, text, ticket=ticket, buttons=buttons)
+	if names:
+		realtime.notify_conversation_changed([ticket])
+	return names
+
+
+def button_pressed(chat: str, data: str, sender_id: str | None) -> str | None:
+	"""An inline button the Telegram edge does not know: the domain that made it answers (BUTTON_PRESSED);
+	the first answer is what the presser sees. None when no domain claims it."""
+	for answer in events.emit(events.BUTTON_PRESSED, str(chat), data, str(sender_id or "")):
+		if answer is not None:
+			return answer
+	return None
+
+
+def follow_up_ticket(previous: str, chat: str, sender: str | None, text: str) -> str:
+	"""A customer wrote after `previous` was closed for good: a new ticket linked to it (its category and
+	priority carried over), and the customer is told its ID."""
+	old = frappe.get_doc("Ticket", previous)
+	first_line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+	ticket = frappe.get_doc({
+		"doctype": "Ticket",
+		"title": (first_line or _("Follow-up to #{0}").format(previous))[:TITLE_LENGTH],
+		"status": "NEW",
+		"priority": old.priority,
+		"category": old.category,
+		"description": text,
+		"chats": [{"chat": chat}],
+		"customer_telegram_id": old.customer_telegram_id or chat,
+		"follow_up_of": previous,
+	}).insert(ignore_permissions=True)
+	ticket.add_comment("Info", _("Follow-up to #{0}, which was closed").format(previous))
+	outbox.queue_message(chat, _("We opened ticket #{0} for your message (a follow-up to #{1}).").format(ticket.name, previous), ticket=ticket.name)
+	realtime.notify_ticket_changed(ticket.name)
+	return ticket.name
 
 
 # --- tickets from messages --------------------------------------------------------------------------------

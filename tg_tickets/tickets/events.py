@@ -18,6 +18,12 @@ OUTBOX_QUEUED = "tg_tickets_on_outbox_queued"
 # Alert agents directly ({user: text}): each channel that can reach an agent (Telegram DM to linked accounts)
 # returns the names of what it queued.
 ALERT_AGENTS = "tg_tickets_alert_agents"
+# A customer or agent pressed an inline button the Telegram edge does not handle itself (chat, data,
+# sender_id): the domain that made the button acts and returns the answer the presser sees (None: not mine).
+BUTTON_PRESSED = "tg_tickets_on_button_pressed"
+# `hours` after `start` counted in an SLA policy's business hours (policy, start, hours): the SLA domain
+# answers with the naive datetime (system time zone); no answer means wall-clock hours.
+BUSINESS_TIME_AFTER = "tg_tickets_business_time_after"
 
 
 def emit(event: str, *args, **kwargs) -> list:
