@@ -22,6 +22,7 @@ permission_query_conditions = {
 	# SLA records belong to tickets: they vanish with them (tg_tickets/sla/)
 	"SLA Notification": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
+	"Ticket Rating": "tg_tickets.permissions.ticket_child_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -31,6 +32,7 @@ has_permission = {
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
 	"SLA Notification": "tg_tickets.permissions.has_ticket_child_permission",
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
+	"Ticket Rating": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -52,6 +54,8 @@ doc_events = {
 			# lifecycle (tg_tickets/lifecycle/auto_close.py): a SOLVED ticket's warning and close are planned,
 			# a CLOSED one's reopen window starts
 			"tg_tickets.lifecycle.auto_close.before_ticket_save",
+			# a closed ticket's rating request is scheduled (tg_tickets/lifecycle/ratings.py)
+			"tg_tickets.lifecycle.ratings.before_ticket_save",
 		],
 		"on_update": [
 			"tg_tickets.sla.tracking.after_save",
@@ -60,10 +64,12 @@ doc_events = {
 			# who holds the ticket: history line, ToDo and bell (tg_tickets/tickets/assignment.py)
 			"tg_tickets.tickets.assignment.after_ticket_save",
 			"tg_tickets.routing.assign.after_ticket_change",
+			"tg_tickets.lifecycle.ratings.after_ticket_save",
 		],
 		"on_trash": [
 			"tg_tickets.sla.tracking.on_ticket_trash",
 			"tg_tickets.routing.assign.on_ticket_trash",
+			"tg_tickets.lifecycle.ratings.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 	},
@@ -124,6 +130,7 @@ scheduler_events = {
 			"tg_tickets.routing.assign.return_unanswered",
 			# lifecycle (tg_tickets/lifecycle/): solved tickets due for their warning or close
 			"tg_tickets.lifecycle.auto_close.run",
+			"tg_tickets.lifecycle.ratings.run",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
@@ -146,7 +153,12 @@ tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
 # who took it (ticket doc, previous assignee, reason): the ticket's forum topic says so
 tg_tickets_on_ticket_assigned = ["tg_tickets.telegram.topics.on_ticket_assigned"]
 # an inline button Telegram's edge does not handle (chat, data, sender_id): the domain that made it answers
-tg_tickets_on_button_pressed = ["tg_tickets.lifecycle.auto_close.on_button_pressed"]
+tg_tickets_on_button_pressed = [
+	"tg_tickets.lifecycle.auto_close.on_button_pressed",
+	"tg_tickets.lifecycle.ratings.on_button_pressed",
+]
+# a private message while the chat has no open ticket (chat, text): a rating's comment is taken by ratings
+tg_tickets_claim_customer_reply = ["tg_tickets.lifecycle.ratings.on_customer_reply"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 

@@ -155,7 +155,9 @@ def _saved_ticket(doc):
 
 
 # The doctypes that belong to a ticket, and the field naming it.
-TICKET_LINK_FIELD = {"Telegram Message": "ticket", "SLA Notification": "ticket", "Ticket Status Log": "ticket"}
+TICKET_LINK_FIELD = {
+	"Telegram Message": "ticket", "SLA Notification": "ticket", "Ticket Status Log": "ticket", "Ticket Rating": "ticket",
+}
 
 
 def ticket_child_query_conditions(user: str | None = None, doctype: str | None = None) -> str:

@@ -1,7 +1,9 @@
 """What each inbound record means, one handler per kind (HANDLERS): keep the Linked Chat current, store the
 Telegram Message, and route it — a ticket's forum topic → that ticket (an agent's post, relayed to the
-customer); a private chat with an open ticket → appended; a reply to a SOLVED ticket → reopened; no ticket →
-the bot's intake form; the General topic or a group's main chat → flagged for agents.
+customer); a private chat with an open ticket → appended; a message a domain waits for (a rating's comment) →
+its ticket; a reply to a SOLVED ticket (or a CLOSED one inside its reopen window) → reopened; after a ticket
+closed under an auto-close rule → a follow-up ticket linked to it; no ticket → the bot's intake form; the
+General topic or a group's main chat → flagged for agents.
 
 Ticket operations are the hub's (tg_tickets.tickets.conversation); replies go to the outbox. Runs inside the
 inbox job's transaction; never commits, never talks to Telegram.
@@ -204,6 +206,11 @@ def handle_private(record: InboundRecord, chat: str, context: BatchContext) -> N
 		intake_flow.run(chat, record, {"text": record.text or ""}, json.loads(session or "null"), local_time(record.date))
 		return
 	found = queries.current_ticket(chat)
+	if not found or found[1] in (SOLVED, CLOSED):
+		claimed = conversation.claim_customer_reply(chat, record.text or "")
+		if claimed:
+			insert_message(record, context, ticket=claimed)
+			return
 	if found:
 		ticket, status = found
 		conversation.customer_message_added(ticket, status, record.sender_name, record.text or f"[{record.media_type}]")

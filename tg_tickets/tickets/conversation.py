@@ -151,6 +151,15 @@ def button_pressed(chat: str, data: str, sender_id: str | None) -> str | None:
 	return None
 
 
+def claim_customer_reply(chat: str, text: str) -> str | None:
+	"""A private message while none of the chat's tickets is open: the ticket of the domain that was waiting
+	for it (CUSTOMER_REPLY_EXPECTED), or None to route it as usual."""
+	for ticket in events.emit(events.CUSTOMER_REPLY_EXPECTED, str(chat), text or ""):
+		if ticket:
+			return ticket
+	return None
+
+
 def follow_up_ticket(previous: str, chat: str, sender: str | None, text: str) -> str:
 	"""A customer wrote after `previous` was closed for good: a new ticket linked to it (its category and
 	priority carried over), and the customer is told its ID."""

@@ -24,6 +24,9 @@ BUTTON_PRESSED = "tg_tickets_on_button_pressed"
 # `hours` after `start` counted in an SLA policy's business hours (policy, start, hours): the SLA domain
 # answers with the naive datetime (system time zone); no answer means wall-clock hours.
 BUSINESS_TIME_AFTER = "tg_tickets_business_time_after"
+# A customer wrote privately while none of their tickets is open (chat, text): a domain waiting for an answer
+# from this chat (a rating's comment) takes the message and returns the ticket it belongs to; None: not mine.
+CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
 
 
 def emit(event: str, *args, **kwargs) -> list:
