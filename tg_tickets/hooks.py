@@ -159,6 +159,9 @@ tg_tickets_on_button_pressed = [
 ]
 # a private message while the chat has no open ticket (chat, text): a rating's comment is taken by ratings
 tg_tickets_claim_customer_reply = ["tg_tickets.lifecycle.ratings.on_customer_reply"]
+# customers' texts scored as they are stored, and each ticket's trend kept (tg_tickets/lifecycle/sentiment_trend.py)
+tg_tickets_customer_text_sentiment = ["tg_tickets.lifecycle.sentiment_trend.score_texts"]
+tg_tickets_on_customer_messages_stored = ["tg_tickets.lifecycle.sentiment_trend.update_trends"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 

@@ -26,7 +26,7 @@ FLAGGED_PREFIX = "tf:c:"  # "Create ticket" button under a flagged message (+ th
 MESSAGE_FIELDS = (
 	"direction", "message_kind", "ticket", "chat", "chat_id", "sender_id", "sender_name", "message_id", "topic_id",
 	"reply_to_message_id", "telegram_date", "text", "media_type", "media_meta", "message_key", "is_agent_reply",
-	"is_deleted", "flagged", "part", "attempts",
+	"is_deleted", "flagged", "part", "attempts", "sentiment", "sentiment_scored",
 )
 
 
@@ -48,6 +48,7 @@ class BatchContext:
 		self.sessions = set()
 		self.current_ticket = {}
 		self.mirroring = False
+		self.scored_tickets = set()  # tickets that got customer messages with a sentiment score
 
 	def prefetch(self, records: list[InboundRecord]) -> None:
 		self.mirroring = bool(topics.topic_group())
@@ -80,8 +81,11 @@ class BatchContext:
 
 	def insert_followups(self, records: list[InboundRecord]) -> None:
 		"""The plain follow-ups collected by the inbox job, in one statement."""
+		if not records:
+			return
 		values = []
-		for record in records:
+		scores = conversation.customer_sentiments([record.text or "" for record in records])
+		for record, score in zip(records, scores):
 			chat = str(record.chat_id)
 			ticket = self.current_ticket[chat][0]
 			at = local_time(record.date)
@@ -89,9 +93,11 @@ class BatchContext:
 				"Incoming", "Message", ticket, chat, chat, str(record.sender_id) if record.sender_id else None,
 				record.sender_name, record.message_id or 0, record.topic_id or 0, record.reply_to_msg_id or 0, at,
 				record.text or "", record.media_type, json.dumps(record.media) if record.media else None,
-				record.message_key, 0, 0, 0, 0, 0,
+				record.message_key, 0, 0, 0, 0, 0, score or 0, 0 if score is None else 1,
 			))
 			self.touch(chat, at, ticket)
+			if score is not None:
+				self.scored_tickets.add(ticket)
 		bulk.insert_rows("Telegram Message", MESSAGE_FIELDS, values)
 
 	def touch(self, chat_id: str, at, ticket: str | None):
@@ -109,6 +115,7 @@ class BatchContext:
 				set l.last_message_at = greatest(ifnull(l.last_message_at, v.at), v.at)""",
 				[x for pair in items for x in pair],
 			)
+		conversation.customer_messages_stored(self.scored_tickets)
 		realtime.notify_conversation_changed(self.tickets)
 
 
@@ -167,6 +174,11 @@ def insert_message(record: InboundRecord, context: BatchContext, **values) -> st
 		"message_key": record.message_key,
 		**values,
 	})
+	if doc.ticket and doc.direction == "Incoming" and not doc.is_agent_reply and doc.text:
+		[score] = conversation.customer_sentiments([doc.text])
+		if score is not None:
+			doc.sentiment, doc.sentiment_scored = score, 1
+			context.scored_tickets.add(doc.ticket)
 	doc.set_new_name()
 	doc.set_user_and_timestamp()
 	doc.db_insert()

@@ -160,6 +160,20 @@ def claim_customer_reply(chat: str, text: str) -> str | None:
 	return None
 
 
+def customer_sentiments(texts: list[str]) -> list[float | None]:
+	"""The sentiment of each customer text (CUSTOMER_TEXT_SENTIMENT); None for each when nothing scores."""
+	for scores in events.emit(events.CUSTOMER_TEXT_SENTIMENT, list(texts)):
+		if scores is not None:
+			return list(scores)
+	return [None] * len(texts)
+
+
+def customer_messages_stored(tickets) -> None:
+	"""Scored customer messages were stored for these tickets (CUSTOMER_MESSAGES_STORED)."""
+	if tickets:
+		events.emit(events.CUSTOMER_MESSAGES_STORED, sorted(tickets))
+
+
 def follow_up_ticket(previous: str, chat: str, sender: str | None, text: str) -> str:
 	"""A customer wrote after `previous` was closed for good: a new ticket linked to it (its category and
 	priority carried over), and the customer is told its ID."""

@@ -27,6 +27,11 @@ BUSINESS_TIME_AFTER = "tg_tickets_business_time_after"
 # A customer wrote privately while none of their tickets is open (chat, text): a domain waiting for an answer
 # from this chat (a rating's comment) takes the message and returns the ticket it belongs to; None: not mine.
 CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
+# Customers' message texts about to be stored (list of texts): a scorer returns one sentiment in [-1, 1] (or
+# None) per text, in order; the first scorer's answer is stored on the messages.
+CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
+# Scored customer messages were stored for these tickets (sorted names): the tickets' sentiment trend follows.
+CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
 
 
 def emit(event: str, *args, **kwargs) -> list:

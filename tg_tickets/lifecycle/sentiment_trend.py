@@ -1,0 +1,57 @@
+"""Sentiment in the desk, the Frappe-facing part: scores customers' texts as the inbox stores them
+(CUSTOMER_TEXT_SENTIMENT, scored by the pure sentiment module) and keeps each ticket's trend
+(CUSTOMER_MESSAGES_STORED): `sentiment` is the mean of its last TREND_WINDOW scored customer messages,
+`sentiment_trend` their scores, oldest first (JSON), for the desk to draw. Runs in the inbox job's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+
+from tg_tickets.lifecycle import sentiment
+
+# Loaded at import (30 ms): warm RQ workers import this module before forking (worker_preload), so no job
+# reads VADER's lexicon again.
+sentiment.english()
+sentiment.russian_lexicon()
+
+TREND_LENGTH = 10  # scores kept for the desk's trend
+TREND_WINDOW = 5  # the ticket's sentiment: the mean of this many last scores
+
+
+def score_texts(texts: list[str]) -> list[float | None]:
+	return [sentiment.score(text) for text in texts]
+
+
+def last_scores(tickets: list[str], count: int = TREND_LENGTH) -> dict[str, list[float]]:
+	"""Each ticket's last `count` customer scores, oldest first (one query, by the ticket index)."""
+	found: dict[str, list[float]] = {}
+	if not tickets:
+		return found
+	rows = frappe.db.sql(
+		"""select ticket, sentiment from (
+			select ticket, sentiment, row_number() over (partition by ticket order by telegram_date desc, creation desc) as n
+			from `tabTelegram Message`
+			where ticket in %(tickets)s and direction = 'Incoming' and is_agent_reply = 0 and sentiment_scored = 1
+		) last where n <= %(count)s order by ticket, n desc""",
+		{"tickets": tuple(tickets), "count": count},
+	)
+	for ticket, score in rows:
+		found.setdefault(ticket, []).append(round(float(score), 2))
+	return found
+
+
+def update_trends(tickets: list[str]) -> None:
+	"""One UPDATE for all the tickets (the desk hears of them through the conversation's realtime event)."""
+	scores = last_scores(tickets)
+	rows = [(name, sentiment.trend(values, TREND_WINDOW), json.dumps(values)) for name, values in sorted(scores.items())]
+	if not rows:
+		return
+	derived = " union all ".join(["select %s as name, %s as score, %s as trend"] * len(rows))
+	frappe.db.sql(
+		f"""update `tabTicket` t join ({derived}) v on v.name = t.name
+		set t.sentiment = v.score, t.sentiment_trend = v.trend""",
+		[value for row in rows for value in row],
+	)
