@@ -337,3 +337,23 @@ def make_auto_close_rule(name=None, *, close=72, warn=24, window=0, business_hou
 def clear_auto_close_rules():
 	for name in frappe.get_all("Auto Close Rule", pluck="name"):
 		frappe.delete_doc("Auto Close Rule", name, force=True, ignore_permissions=True)
+
+
+def make_escalation_rule(name=None, trigger="SLA breach", *, grace=0, conditions=(), raise_priority=0, move_to_team=None,
+		assign_to=None, assign_to_team_supervisor=0, notify_users=(), **params):
+	"""An Escalation Rule; conditions: (ticket field, operator, value); params: sentiment_messages,
+	sentiment_threshold, age_hours, age_in_business_hours, reopened_times."""
+	return frappe.get_doc({
+		"doctype": "Escalation Rule", "rule_name": name or f"Escalate {secrets.token_hex(3)}", "enabled": 1,
+		"trigger": trigger, "grace_minutes": grace, "raise_priority": raise_priority, "move_to_team": move_to_team,
+		"assign_to": assign_to, "assign_to_team_supervisor": assign_to_team_supervisor,
+		"notify_users": "\n".join(notify_users),
+		"conditions": [{"ticket_field": f, "operator": o, "value": v} for f, o, v in conditions],
+		**params,
+	}).insert(ignore_permissions=True)
+
+
+def clear_escalation_rules():
+	frappe.db.delete("Escalation Log")
+	for name in frappe.get_all("Escalation Rule", pluck="name"):
+		frappe.delete_doc("Escalation Rule", name, force=True, ignore_permissions=True)

@@ -23,6 +23,7 @@ permission_query_conditions = {
 	"SLA Notification": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Ticket Rating": "tg_tickets.permissions.ticket_child_query_conditions",
+	"Escalation Log": "tg_tickets.permissions.ticket_child_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -33,6 +34,7 @@ has_permission = {
 	"SLA Notification": "tg_tickets.permissions.has_ticket_child_permission",
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
 	"Ticket Rating": "tg_tickets.permissions.has_ticket_child_permission",
+	"Escalation Log": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -56,6 +58,8 @@ doc_events = {
 			"tg_tickets.lifecycle.auto_close.before_ticket_save",
 			# a closed ticket's rating request is scheduled (tg_tickets/lifecycle/ratings.py)
 			"tg_tickets.lifecycle.ratings.before_ticket_save",
+			# escalation rules: the next look at the ticket; who may switch them off (lifecycle/escalation.py)
+			"tg_tickets.lifecycle.escalation.before_ticket_save",
 		],
 		"on_update": [
 			"tg_tickets.sla.tracking.after_save",
@@ -70,6 +74,7 @@ doc_events = {
 			"tg_tickets.sla.tracking.on_ticket_trash",
 			"tg_tickets.routing.assign.on_ticket_trash",
 			"tg_tickets.lifecycle.ratings.on_ticket_trash",
+			"tg_tickets.lifecycle.escalation.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 	},
@@ -131,6 +136,7 @@ scheduler_events = {
 			# lifecycle (tg_tickets/lifecycle/): solved tickets due for their warning or close
 			"tg_tickets.lifecycle.auto_close.run",
 			"tg_tickets.lifecycle.ratings.run",
+			"tg_tickets.lifecycle.escalation.run",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
@@ -161,7 +167,12 @@ tg_tickets_on_button_pressed = [
 tg_tickets_claim_customer_reply = ["tg_tickets.lifecycle.ratings.on_customer_reply"]
 # customers' texts scored as they are stored, and each ticket's trend kept (tg_tickets/lifecycle/sentiment_trend.py)
 tg_tickets_customer_text_sentiment = ["tg_tickets.lifecycle.sentiment_trend.score_texts"]
-tg_tickets_on_customer_messages_stored = ["tg_tickets.lifecycle.sentiment_trend.update_trends"]
+tg_tickets_on_customer_messages_stored = [
+	"tg_tickets.lifecycle.sentiment_trend.update_trends",
+	"tg_tickets.lifecycle.escalation.mark_due",
+]
+# a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
+tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 

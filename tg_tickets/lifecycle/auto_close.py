@@ -104,6 +104,7 @@ def before_ticket_save(ticket, method=None) -> None:
 		ticket.set(field, None)
 	if previous in (SOLVED, CLOSED) and ticket.status not in (SOLVED, CLOSED):
 		ticket.reopen_count = cint(ticket.reopen_count) + 1
+		ticket.last_reopened_at = now
 	if ticket.status == SOLVED:
 		rule = rule_of(ticket)
 		ticket.auto_close_rule = rule.name if rule else None

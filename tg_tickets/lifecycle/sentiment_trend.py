@@ -25,28 +25,33 @@ def score_texts(texts: list[str]) -> list[float | None]:
 	return [sentiment.score(text) for text in texts]
 
 
-def last_scores(tickets: list[str], count: int = TREND_LENGTH) -> dict[str, list[float]]:
-	"""Each ticket's last `count` customer scores, oldest first (one query, by the ticket index)."""
-	found: dict[str, list[float]] = {}
+def last_scores(tickets: list[str], count: int = TREND_LENGTH) -> dict[str, list[tuple]]:
+	"""Each ticket's last `count` customer scores as (received at, score), oldest first (one query, by the
+	ticket index)."""
+	found: dict[str, list[tuple]] = {}
 	if not tickets:
 		return found
 	rows = frappe.db.sql(
-		"""select ticket, sentiment from (
-			select ticket, sentiment, row_number() over (partition by ticket order by telegram_date desc, creation desc) as n
+		"""select ticket, telegram_date, sentiment from (
+			select ticket, telegram_date, sentiment,
+			row_number() over (partition by ticket order by telegram_date desc, creation desc) as n
 			from `tabTelegram Message`
 			where ticket in %(tickets)s and direction = 'Incoming' and is_agent_reply = 0 and sentiment_scored = 1
 		) last where n <= %(count)s order by ticket, n desc""",
 		{"tickets": tuple(tickets), "count": count},
 	)
-	for ticket, score in rows:
-		found.setdefault(ticket, []).append(round(float(score), 2))
+	for ticket, at, score in rows:
+		found.setdefault(ticket, []).append((at, round(float(score), 2)))
 	return found
 
 
 def update_trends(tickets: list[str]) -> None:
 	"""One UPDATE for all the tickets (the desk hears of them through the conversation's realtime event)."""
 	scores = last_scores(tickets)
-	rows = [(name, sentiment.trend(values, TREND_WINDOW), json.dumps(values)) for name, values in sorted(scores.items())]
+	rows = []
+	for name, scored in sorted(scores.items()):
+		values = [score for _at, score in scored]
+		rows.append((name, sentiment.trend(values, TREND_WINDOW), json.dumps(values)))
 	if not rows:
 		return
 	derived = " union all ".join(["select %s as name, %s as score, %s as trend"] * len(rows))

@@ -252,6 +252,12 @@ def handle_topic_group(record: InboundRecord, chat: str, context: BatchContext) 
 		return
 	agent = frappe.db.get_value("Telegram Agent", {"telegram_user_id": str(record.sender_id)}, "user")
 	insert_message(record, context, ticket=ticket, is_agent_reply=1, agent=agent)
+	if record.command:
+		# a command for the helpdesk (e.g. /escalate reason): answered in the topic, never sent to the customer
+		answer = conversation.topic_command(ticket, agent, record.text or "")
+		if answer is not None:
+			queue_message(chat, answer, ticket=ticket, topic_id=topic_id, reply_to_message_id=record.message_id)
+			return
 	conversation.relay_topic_reply(ticket, record.text or "", agent)
 
 

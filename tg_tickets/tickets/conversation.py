@@ -174,6 +174,15 @@ def customer_messages_stored(tickets) -> None:
 		events.emit(events.CUSTOMER_MESSAGES_STORED, sorted(tickets))
 
 
+def topic_command(ticket: str, user: str | None, text: str) -> str | None:
+	"""An agent's command in the ticket's forum topic (TOPIC_COMMAND): the answer for the topic, or None when
+	no domain knows the command (the text is then relayed to the customer as any post)."""
+	for answer in events.emit(events.TOPIC_COMMAND, ticket, user, text or ""):
+		if answer is not None:
+			return answer
+	return None
+
+
 def follow_up_ticket(previous: str, chat: str, sender: str | None, text: str) -> str:
 	"""A customer wrote after `previous` was closed for good: a new ticket linked to it (its category and
 	priority carried over), and the customer is told its ID."""

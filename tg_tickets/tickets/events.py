@@ -32,6 +32,9 @@ CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
 CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
 # Scored customer messages were stored for these tickets (sorted names): the tickets' sentiment trend follows.
 CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
+# An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
+# the command acts and returns what the topic is told; None: not its command.
+TOPIC_COMMAND = "tg_tickets_on_topic_command"
 
 
 def emit(event: str, *args, **kwargs) -> list:

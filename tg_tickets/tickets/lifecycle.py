@@ -17,7 +17,8 @@ SERVER_MAINTAINED = {
 	# lifecycle automation (tg_tickets/lifecycle/): auto-close, follow-ups, ratings, sentiment
 	"auto_close_rule", "auto_close_at", "auto_close_warned_at", "next_auto_close_event_at", "closed_by_system",
 	"close_reason", "reopen_until", "follow_up_of", "reopen_count", "rating", "rating_comment", "rated_assignee",
-	"rated_at", "rating_request_at", "sentiment", "sentiment_trend",
+	"rated_at", "rating_request_at", "sentiment", "sentiment_trend", "escalated_at", "last_reopened_at",
+	"next_escalation_at",
 }
 
 

@@ -12,6 +12,9 @@ frappe.ui.form.on("Ticket", {
 		if (!actions.write && !frm.is_new()) frm.disable_save();
 		frm.set_intro(closed ? __("This ticket is closed and read-only. Change its status to reopen it.") : "");
 		render_chat_links(frm);
+		if (!frm.is_new() && tg_tickets.lifecycle.can_escalate(frm.doc)) {
+			frm.add_custom_button(__("Escalate"), () => tg_tickets.lifecycle.escalate(frm.doc.name).then(() => frm.reload_doc(), () => {}));
+		}
 	},
 });
 
