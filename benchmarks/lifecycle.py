@@ -272,10 +272,10 @@ def sentiment_part(args):
 		timings["scoring"] += time.perf_counter() - t
 		t = time.perf_counter()
 		context.insert_followups(records)
-		tickets = sorted(context.scored_tickets)
+		scores = dict(context.scores)
 		timings["whole insert"] += time.perf_counter() - t
 		t = time.perf_counter()
-		sentiment_trend.update_trends(tickets)
+		sentiment_trend.update_trends(scores)
 		timings["trend update"] += time.perf_counter() - t
 		frappe.db.commit()
 	n = batches * per_batch

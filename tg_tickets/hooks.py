@@ -24,6 +24,8 @@ permission_query_conditions = {
 	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Ticket Rating": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Escalation Log": "tg_tickets.permissions.ticket_child_query_conditions",
+	# a user's notification preferences are theirs (admins see all) (tg_tickets/notify/preferences.py)
+	"Agent Notification Preferences": "tg_tickets.notify.preferences.query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -35,6 +37,7 @@ has_permission = {
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
 	"Ticket Rating": "tg_tickets.permissions.has_ticket_child_permission",
 	"Escalation Log": "tg_tickets.permissions.has_ticket_child_permission",
+	"Agent Notification Preferences": "tg_tickets.notify.preferences.has_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -75,6 +78,7 @@ doc_events = {
 			"tg_tickets.routing.assign.on_ticket_trash",
 			"tg_tickets.lifecycle.ratings.on_ticket_trash",
 			"tg_tickets.lifecycle.escalation.on_ticket_trash",
+			"tg_tickets.notify.deliver.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 	},
@@ -82,6 +86,10 @@ doc_events = {
 	"ToDo": {
 		"after_insert": "tg_tickets.tickets.assignment.after_todo_insert",
 		"on_update": "tg_tickets.tickets.assignment.after_todo_update",
+	},
+	# Frappe's own mention on a ticket also reaches the user on Telegram, by their preferences (tg_tickets/notify/)
+	"Notification Log": {
+		"after_insert": "tg_tickets.notify.deliver.on_mention",
 	},
 	# an agent's private chat with the bot exists from the moment the account is linked
 	"Telegram Agent": {
@@ -137,6 +145,8 @@ scheduler_events = {
 			"tg_tickets.lifecycle.auto_close.run",
 			"tg_tickets.lifecycle.ratings.run",
 			"tg_tickets.lifecycle.escalation.run",
+			# notifications held by quiet hours or a burst go out as one summary (tg_tickets/notify/)
+			"tg_tickets.notify.deliver.flush",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
@@ -170,9 +180,14 @@ tg_tickets_customer_text_sentiment = ["tg_tickets.lifecycle.sentiment_trend.scor
 tg_tickets_on_customer_messages_stored = [
 	"tg_tickets.lifecycle.sentiment_trend.update_trends",
 	"tg_tickets.lifecycle.escalation.mark_due",
+	# the assignee hears of new customer messages (tg_tickets/notify/deliver.py)
+	"tg_tickets.notify.deliver.on_customer_messages",
 ]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
+# agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)
+tg_tickets_notify_agents = ["tg_tickets.notify.deliver.notify_agents"]
+tg_tickets_notification_channels = ["tg_tickets.notify.deliver.channels"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 
@@ -181,5 +196,7 @@ tg_tickets_demo_data = [
 	"tg_tickets.sla.demo.make_default_policy",
 	# teams before any demo ticket exists (the Telegram demo makes the tickets), so they are routed
 	"tg_tickets.routing.demo.make_demo_teams",
+	# auto-close, ratings and escalation rules (tg_tickets/lifecycle/demo.py)
+	"tg_tickets.lifecycle.demo.make_demo_rules",
 	"tg_tickets.telegram.demo.make_demo_messages",
 ]

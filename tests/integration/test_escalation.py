@@ -249,3 +249,14 @@ def test_rules_are_validated_and_nothing_is_stored(people):
 		with pytest.raises(frappe.ValidationError, match=message):
 			make_escalation_rule("Refused rule", **values)
 		assert not frappe.db.exists("Escalation Rule", "Refused rule")
+
+
+def test_demo_rules_are_made_once(people):
+	from tg_tickets.lifecycle import demo
+
+	frappe.db.delete("Auto Close Rule")
+	demo.make_demo_rules()
+	demo.make_demo_rules()
+	assert frappe.get_all("Auto Close Rule", pluck="name") == ["Close solved tickets after 3 days"]
+	assert frappe.db.count("Escalation Rule", {"rule_name": ("in", [r["rule_name"] for r in demo.ESCALATIONS])}) >= 2
+	assert frappe.db.get_single_value("Tickets Settings", "ratings_enabled") == 1

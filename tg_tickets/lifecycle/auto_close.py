@@ -17,7 +17,7 @@ from frappe import _
 from frappe.utils import cint, flt, get_datetime, now_datetime
 
 from tg_tickets.lifecycle import auto_close_plan as plan
-from tg_tickets.tickets import conversation, events, queries
+from tg_tickets.tickets import bulk, conversation, events, queries
 from tg_tickets.tickets.fields import CLOSED, SOLVED
 
 CACHE_KEY = "tg_tickets:auto_close_rules"
@@ -147,10 +147,12 @@ def run(now=None) -> int:
 
 
 def process_tickets(names: list[str], now=None) -> dict[str, str]:
-	"""RQ job: warns or closes each due ticket, each in its own savepoint (a failing one is logged and stays
-	due), all committed together. Returns {ticket: "warn" | "close"} for what it did."""
+	"""RQ job: the due tickets (rows locked) are warned together — their messages, schedules and history
+	lines in a few statements — and closed one by one (a full save each, so every domain reacts as to any
+	close), each close in its own savepoint (a failing one is logged and stays due); one commit.
+	Returns {ticket: "warn" | "close"} for what it did."""
 	now = now or now_datetime()
-	done = {}
+	done: dict[str, str] = {}
 	if not names:
 		return done
 	due = frappe.db.sql(
@@ -160,43 +162,57 @@ def process_tickets(names: list[str], now=None) -> dict[str, str]:
 		{"names": tuple(names), "now": now},
 		as_dict=True,
 	)
+	stale, warnings, closes = [], {}, []
 	for ticket in due:
+		rule = rule_named(ticket.auto_close_rule)
+		if ticket.status != SOLVED or rule is None:
+			stale.append(ticket.name)  # no longer solved, or its rule was switched off or deleted
+			continue
+		close_at = get_datetime(ticket.auto_close_at)
+		warn_at = get_datetime(ticket.next_auto_close_event_at) if not ticket.auto_close_warned_at else close_at
+		step = plan.due_step(now, warn_at, close_at, ticket.auto_close_warned_at)
+		if step == plan.WARN:
+			warnings[ticket.name] = plan.close_after_warning(close_at, now, rule, hours_adder(rule, ticket.sla_policy))
+		elif step == plan.CLOSE:
+			closes.append((ticket.name, rule))
+	if stale:
+		frappe.db.sql(
+			"""update `tabTicket` set auto_close_at = null, auto_close_warned_at = null, next_auto_close_event_at = null
+			where name in %s""", (tuple(stale),),
+		)
+	if warnings:
+		warn(warnings, now)
+		done.update(dict.fromkeys(warnings, plan.WARN))
+	for name, rule in closes:
 		frappe.db.savepoint("tg_auto_close")
 		try:
-			step = act(ticket, now)
-			if step:
-				done[ticket.name] = step
+			conversation.close_by_system(name, plan.close_reason(rule))
+			done[name] = plan.CLOSE
 		except Exception:
 			frappe.db.rollback(save_point="tg_auto_close")
-			frappe.log_error(title=f"Auto-close of ticket {ticket.name}", reference_doctype="Ticket", reference_name=ticket.name)
+			frappe.log_error(title=f"Auto-close of ticket {name}", reference_doctype="Ticket", reference_name=name)
 	frappe.db.commit()  # a background job, not a controller
 	return done
 
 
-def act(ticket, now) -> str | None:
-	rule = rule_named(ticket.auto_close_rule)
-	if ticket.status != SOLVED or rule is None:
-		# no longer solved, or its rule was switched off or deleted: nothing more to do
-		frappe.db.set_value("Ticket", ticket.name, dict.fromkeys(SCHEDULE_FIELDS), update_modified=False)
-		return None
-	close_at = get_datetime(ticket.auto_close_at)
-	warn_at = get_datetime(ticket.next_auto_close_event_at) if not ticket.auto_close_warned_at else close_at
-	step = plan.due_step(now, warn_at, close_at, ticket.auto_close_warned_at)
-	if step == plan.WARN:
-		add = hours_adder(rule, ticket.sla_policy)
-		close_at = plan.close_after_warning(close_at, now, rule, add)
-		text = plan.warning_text(ticket.name, plan.hours_left(now, close_at))
-		conversation.message_customer(ticket.name, text, buttons=[[(plan.STILL_NEED_HELP, f"{BUTTON_PREFIX}{ticket.name}")]])
-		frappe.db.set_value("Ticket", ticket.name, {
-			"auto_close_warned_at": now, "auto_close_at": close_at, "next_auto_close_event_at": close_at,
-		}, update_modified=False)
-		frappe.get_doc("Ticket", ticket.name).add_comment(
-			"Info", _("Auto-close warning sent to the customer: closes at {0} unless they reply").format(
-				frappe.utils.format_datetime(close_at))
-		)
-	elif step == plan.CLOSE:
-		conversation.close_by_system(ticket.name, plan.close_reason(rule))
-	return step
+def warn(close_at_by_ticket: dict, now) -> None:
+	"""The warnings with their Still need help button, the new close times and the history lines, in bulk."""
+	conversation.message_customers({
+		name: (plan.warning_text(name, plan.hours_left(now, close_at)), [[(plan.STILL_NEED_HELP, f"{BUTTON_PREFIX}{name}")]])
+		for name, close_at in close_at_by_ticket.items()
+	})
+	rows = sorted(close_at_by_ticket.items())
+	derived = " union all ".join(["select %s as name, %s as close_at"] * len(rows))
+	frappe.db.sql(
+		f"""update `tabTicket` t join ({derived}) v on v.name = t.name
+		set t.auto_close_warned_at = %s, t.auto_close_at = v.close_at, t.next_auto_close_event_at = v.close_at""",
+		[value for row in rows for value in row] + [now],
+	)
+	bulk.insert_rows("Comment", ("comment_type", "reference_doctype", "reference_name", "content", "comment_email"), [
+		("Info", "Ticket", name, _("Auto-close warning sent to the customer: closes at {0} unless they reply").format(
+			frappe.utils.format_datetime(close_at)), "Administrator")
+		for name, close_at in rows
+	])
 
 
 # --- the "Still need help" button (BUTTON_PRESSED) ----------------------------------------------------------

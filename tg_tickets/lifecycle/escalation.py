@@ -15,13 +15,12 @@ from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
 from frappe.utils import cint, flt, get_datetime, now_datetime
 
 from tg_tickets import permissions
 from tg_tickets.lifecycle import escalation_rules as er
 from tg_tickets.lifecycle import sentiment_trend
-from tg_tickets.tickets import bulk, events, realtime
+from tg_tickets.tickets import events, realtime
 from tg_tickets.tickets.fields import UNRESOLVED_STATUSES
 
 CACHE_KEY = "tg_tickets:escalation_rules"
@@ -184,9 +183,10 @@ def check_may_switch(ticket) -> None:
 		frappe.PermissionError, title=_("Not allowed"))
 
 
-def mark_due(tickets: list[str]) -> None:
+def mark_due(scores: dict) -> None:
 	"""CUSTOMER_MESSAGES_STORED: tickets with new customer scores are looked at by the next sweep (only when
 	a sentiment rule exists; one UPDATE)."""
+	tickets = list(scores)
 	if tickets and any(r.trigger == er.SENTIMENT for r in rules()):
 		frappe.db.sql(
 			"""update `tabTicket` set next_escalation_at = %s where name in %s and escalation_disabled = 0
@@ -337,23 +337,11 @@ def fire(ticket_name: str, rule: er.Rule, cycle: int, reason: str, requested_by:
 
 
 def notify(ticket, users, line: str) -> None:
-	"""The bell (Notification Log, as the app's other alerts) and a Telegram DM to agents who linked an account."""
+	"""Everyone concerned hears of it by their own preferences (NOTIFY_AGENTS: bell, e-mail, Telegram DM)."""
 	users = sorted({u for u in users if u and permissions.ticket_role(u)})
-	if not users:
-		return
-	now = now_datetime()
-	subject = _("Ticket #{0} escalated: {1}").format(ticket.name, line)
-	bulk.insert_rows(
-		"Notification Log",
-		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject", "document_type",
-		 "document_name", "from_user", "read"],
-		[(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", user, "Alert",
-		  frappe.utils.escape_html(subject), "Ticket", ticket.name, "Administrator", 0) for user in users],
-	)
-	for user in users:
-		set_notifications_as_unseen(user)
-		realtime.notify_bell(user)
-	events.emit(events.ALERT_AGENTS, {user: subject for user in users})
+	if users:
+		subject = _("Ticket #{0} escalated: {1}").format(ticket.name, line)
+		events.emit(events.NOTIFY_AGENTS, "Escalation", ticket.name, {user: subject for user in users})
 
 
 # --- an agent asks -----------------------------------------------------------------------------------------

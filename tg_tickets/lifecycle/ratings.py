@@ -20,7 +20,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 from frappe.utils.password import get_encryption_key
 
 from tg_tickets.lifecycle import rating_buttons
-from tg_tickets.tickets import conversation, queries, realtime
+from tg_tickets.tickets import conversation, events, queries, realtime
 from tg_tickets.tickets.fields import CLOSED
 
 BATCH = 5000
@@ -129,6 +129,9 @@ def on_button_pressed(chat: str, data: str, sender_id: str) -> str | None:
 		"rating": rating.score, "rated_assignee": ticket.assigned_to, "rated_at": now, "rating_comment": None,
 	}, update_modified=False)
 	frappe.get_doc("Ticket", rating.ticket).add_comment("Info", _("The customer rated this ticket {0}/5").format(rating.score))
+	if ticket.assigned_to:
+		events.emit(events.NOTIFY_AGENTS, "Rating received", rating.ticket,
+			{ticket.assigned_to: _("The customer rated ticket #{0}: {1} ★").format(rating.ticket, rating.score)})
 	realtime.notify_ticket_changed(rating.ticket)
 	if cint(settings().rating_comment_minutes):
 		conversation.message_customer(rating.ticket, _(

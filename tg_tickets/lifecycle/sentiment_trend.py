@@ -1,7 +1,9 @@
 """Sentiment in the desk, the Frappe-facing part: scores customers' texts as the inbox stores them
 (CUSTOMER_TEXT_SENTIMENT, scored by the pure sentiment module) and keeps each ticket's trend
 (CUSTOMER_MESSAGES_STORED): `sentiment` is the mean of its last TREND_WINDOW scored customer messages,
-`sentiment_trend` their scores, oldest first (JSON), for the desk to draw. Runs in the inbox job's transaction.
+`sentiment_trend` their scores, oldest first (JSON), for the desk to draw, kept by appending each batch's new
+scores (no query over the messages); escalation reads the messages' scores with their times (last_scores).
+Runs in the inbox job's transaction.
 """
 
 from __future__ import annotations
@@ -45,12 +47,19 @@ def last_scores(tickets: list[str], count: int = TREND_LENGTH) -> dict[str, list
 	return found
 
 
-def update_trends(tickets: list[str]) -> None:
-	"""One UPDATE for all the tickets (the desk hears of them through the conversation's realtime event)."""
-	scores = last_scores(tickets)
+def update_trends(scores: dict[str, list[float]]) -> None:
+	"""CUSTOMER_MESSAGES_STORED: each ticket's stored trend plus its new scores, the last TREND_LENGTH kept;
+	one read and one UPDATE for the batch (the desk hears of it through the conversation's realtime event)."""
+	if not scores:
+		return
+	stored = dict(frappe.db.sql(
+		"select name, sentiment_trend from `tabTicket` where name in %s", (tuple(scores),)
+	))
 	rows = []
-	for name, scored in sorted(scores.items()):
-		values = [score for _at, score in scored]
+	for name, new in sorted(scores.items()):
+		if name not in stored:
+			continue
+		values = (json.loads(stored[name] or "[]") + [round(float(v), 2) for v in new])[-TREND_LENGTH:]
 		rows.append((name, sentiment.trend(values, TREND_WINDOW), json.dumps(values)))
 	if not rows:
 		return

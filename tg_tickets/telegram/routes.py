@@ -48,7 +48,7 @@ class BatchContext:
 		self.sessions = set()
 		self.current_ticket = {}
 		self.mirroring = False
-		self.scored_tickets = set()  # tickets that got customer messages with a sentiment score
+		self.scores: dict[str, list[float]] = {}  # per ticket, the sentiment of its new customer messages, in order
 
 	def prefetch(self, records: list[InboundRecord]) -> None:
 		self.mirroring = bool(topics.topic_group())
@@ -97,7 +97,7 @@ class BatchContext:
 			))
 			self.touch(chat, at, ticket)
 			if score is not None:
-				self.scored_tickets.add(ticket)
+				self.scores.setdefault(ticket, []).append(score)
 		bulk.insert_rows("Telegram Message", MESSAGE_FIELDS, values)
 
 	def touch(self, chat_id: str, at, ticket: str | None):
@@ -115,7 +115,7 @@ class BatchContext:
 				set l.last_message_at = greatest(ifnull(l.last_message_at, v.at), v.at)""",
 				[x for pair in items for x in pair],
 			)
-		conversation.customer_messages_stored(self.scored_tickets)
+		conversation.customer_messages_stored(self.scores)
 		realtime.notify_conversation_changed(self.tickets)
 
 
@@ -178,7 +178,7 @@ def insert_message(record: InboundRecord, context: BatchContext, **values) -> st
 		[score] = conversation.customer_sentiments([doc.text])
 		if score is not None:
 			doc.sentiment, doc.sentiment_scored = score, 1
-			context.scored_tickets.add(doc.ticket)
+			context.scores.setdefault(doc.ticket, []).append(score)
 	doc.set_new_name()
 	doc.set_user_and_timestamp()
 	doc.db_insert()

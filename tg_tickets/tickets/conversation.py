@@ -25,7 +25,10 @@ TITLE_LENGTH = 140
 def reply_chats(ticket) -> list[str]:
 	"""The chats a reply goes to: the ticket's first private chat, else its first chat that is not a forum."""
 	chats = [row.chat for row in ticket.chats]
-	types = queries.chat_types(chats)
+	return pick_reply_chat(chats, queries.chat_types(chats))
+
+
+def pick_reply_chat(chats: list[str], types: dict[str, str]) -> list[str]:
 	private = [c for c in chats if types.get(c) == "Private"]
 	if private:
 		return private[:1]
@@ -142,6 +145,24 @@ def message_customer(ticket: str, text: str, buttons: list | None = None) -> lis
 	return names
 
 
+def message_customers(messages: dict[str, tuple[str, list | None]]) -> dict[str, list[str]]:
+	"""{ticket: (text, buttons)} from the helpdesk to each ticket's customer chat, in a few statements; returns
+	{ticket: message names} (tickets without a chat are left out)."""
+	chats_of = queries.chats_of_tickets(list(messages))
+	types = queries.chat_types([c for chats in chats_of.values() for c in chats])
+	rows, order = [], []
+	for ticket, (text, buttons) in messages.items():
+		for chat in pick_reply_chat(chats_of.get(ticket, []), types):
+			rows.append({"chat": chat, "text": text, "ticket": ticket, "buttons": buttons})
+			order.append(ticket)
+	names = outbox.queue_many(rows)
+	found: dict[str, list[str]] = {}
+	for ticket, name in zip(order, names):
+		found.setdefault(ticket, []).append(name)
+	realtime.notify_conversation_changed(list(found))
+	return found
+
+
 def button_pressed(chat: str, data: str, sender_id: str | None) -> str | None:
 	"""An inline button the Telegram edge does not know: the domain that made it answers (BUTTON_PRESSED);
 	the first answer is what the presser sees. None when no domain claims it."""
@@ -168,10 +189,10 @@ def customer_sentiments(texts: list[str]) -> list[float | None]:
 	return [None] * len(texts)
 
 
-def customer_messages_stored(tickets) -> None:
-	"""Scored customer messages were stored for these tickets (CUSTOMER_MESSAGES_STORED)."""
-	if tickets:
-		events.emit(events.CUSTOMER_MESSAGES_STORED, sorted(tickets))
+def customer_messages_stored(scores: dict[str, list[float]]) -> None:
+	"""Scored customer messages were stored: {ticket: their scores, in order} (CUSTOMER_MESSAGES_STORED)."""
+	if scores:
+		events.emit(events.CUSTOMER_MESSAGES_STORED, dict(sorted(scores.items())))
 
 
 def topic_command(ticket: str, user: str | None, text: str) -> str | None:

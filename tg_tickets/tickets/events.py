@@ -30,11 +30,17 @@ CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
 # Customers' message texts about to be stored (list of texts): a scorer returns one sentiment in [-1, 1] (or
 # None) per text, in order; the first scorer's answer is stored on the messages.
 CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
-# Scored customer messages were stored for these tickets (sorted names): the tickets' sentiment trend follows.
+# Scored customer messages were stored ({ticket: their scores, oldest first}): the tickets' trend follows.
 CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
 TOPIC_COMMAND = "tg_tickets_on_topic_command"
+# Notify agents ({user: text}) of one kind about one ticket (kind, ticket, messages, from_user=None,
+# log_type="Alert"): the notify domain delivers by each user's preferences (bell, e-mail, Telegram DM).
+NOTIFY_AGENTS = "tg_tickets_notify_agents"
+# Which channels a kind of notification may use now, per user (kind, users) → {user: {"desk", "email",
+# "telegram"}}: for domains that deliver their own (the SLA's digests). No answer: every channel.
+NOTIFICATION_CHANNELS = "tg_tickets_notification_channels"
 
 
 def emit(event: str, *args, **kwargs) -> list:
