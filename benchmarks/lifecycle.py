@@ -19,7 +19,6 @@ prints figures; it asserts nothing about time.
 
 import argparse
 import datetime
-import json
 import os
 import statistics
 import sys
