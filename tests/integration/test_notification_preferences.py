@@ -190,3 +190,16 @@ def test_bad_preferences_are_refused(agent):
 	with pytest.raises(frappe.ValidationError, match="different end"):
 		set_preferences(quiet=("22:00:00", "22:00:00"))
 	assert not frappe.db.exists("Agent Notification Preferences", AGENT)
+
+
+def test_frappes_mention_on_a_ticket_reaches_telegram_when_wanted(agent):
+	set_preferences(channels={rules.MENTION: (1, 0, 1)})
+	ticket = make_ticket("Mentioned").name
+	frappe.get_doc({"doctype": "Notification Log", "for_user": AGENT, "type": "Mention", "document_type": "Ticket",
+		"document_name": ticket, "subject": "<b>Admin</b> mentioned you in a comment on #" + ticket,
+		"from_user": "Administrator"}).insert(ignore_permissions=True)
+	assert dms(agent) == [f"Admin mentioned you in a comment on #{ticket}"]
+	set_preferences(user=OTHER, channels={rules.MENTION: (1, 0, 0)})
+	frappe.get_doc({"doctype": "Notification Log", "for_user": OTHER, "type": "Mention", "document_type": "Ticket",
+		"document_name": ticket, "subject": "mentioned", "from_user": "Administrator"}).insert(ignore_permissions=True)
+	assert dms(agent) == [f"Admin mentioned you in a comment on #{ticket}"]  # OTHER has no Telegram, and did not want it

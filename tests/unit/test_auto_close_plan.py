@@ -112,3 +112,12 @@ def test_reopen_window():
 	assert plan.reopen_until(T0, rule(window=0)) is None
 	assert plan.reopen_until(T0, None) is None
 	assert plan.reopen_until(T0, rule(window=0.5)) == T0 + timedelta(minutes=30)
+
+
+def test_the_vocabulary_and_defaults():
+	assert (plan.WARN, plan.CLOSE, plan.STILL_NEED_HELP) == ("warn", "close", "Still need help")
+	r = plan.Rule("R", 10.0)
+	assert (r.warn_before_hours, r.business_hours, r.reopen_window_hours, r.category, r.sla_policy) == (24.0, False, 0.0, None, None)
+	assert plan.wall_hours(T0, 1.5) == T0 + timedelta(minutes=90)
+	assert plan.schedule(T0, plan.Rule("R", 30.0)).warn_at == T0 + timedelta(hours=6)
+	assert plan.close_after_warning(T0, T0, plan.Rule("R", 30.0)) == T0 + timedelta(hours=24)

@@ -140,3 +140,23 @@ def test_raised_priority(before, after):
 ])
 def test_escalate_command_reason(text, reason):
 	assert er.escalate_command_reason(text) == reason
+
+
+def test_triggers_and_operators_are_the_doctypes_vocabulary():
+	import json
+	from pathlib import Path
+
+	base = Path(__file__).resolve().parents[2] / "tg_tickets/tg_tickets/doctype"
+	rule = {f["fieldname"]: f for f in json.loads((base / "escalation_rule/escalation_rule.json").read_text())["fields"]}
+	condition = {f["fieldname"]: f for f in json.loads(
+		(base / "escalation_rule_condition/escalation_rule_condition.json").read_text())["fields"]}
+	assert tuple(rule["trigger"]["options"].split("\n")) == er.TRIGGERS == (
+		"SLA breach", "Customer sentiment", "Agent request", "Ticket age", "Reopened")
+	assert tuple(condition["operator"]["options"].split("\n")) == er.OPERATORS
+	assert er.PRIORITIES == ("LOW", "MEDIUM", "HIGH")
+	defaults = Rule("R", er.SLA_BREACH)
+	assert (defaults.grace_minutes, defaults.conditions, defaults.sentiment_messages, defaults.sentiment_threshold,
+		defaults.age_hours, defaults.age_in_business_hours, defaults.reopened_times) == (0.0, (), 3, -0.5, 0.0, False, 1)
+	facts = Facts({})
+	assert (facts.breached, facts.breached_at, tuple(facts.customer_scores), facts.reopen_count, facts.last_reopened_at,
+		facts.age_reached_at) == (False, None, (), 0, None, None)

@@ -91,3 +91,18 @@ def test_defaults_ring_the_bell_for_everything_and_push_only_sla_alerts_and_esca
 	pushed = {k for k, c in r.DEFAULT_CHANNELS.items() if c - {r.DESK}}
 	assert pushed == {r.SLA_REMINDER, r.SLA_BREACH, r.ESCALATION}
 	assert all(c == frozenset(r.CHANNELS) for k, c in r.DEFAULT_CHANNELS.items() if k in pushed)
+
+
+def test_the_kinds_and_channels_are_the_doctypes_vocabulary():
+	import json
+	from pathlib import Path
+
+	doctype = Path(__file__).resolve().parents[2] / "tg_tickets/tg_tickets/doctype/agent_notification_channel/agent_notification_channel.json"
+	fields = {f["fieldname"]: f for f in json.loads(doctype.read_text())["fields"]}
+	assert tuple(fields["notification_type"]["options"].split("\n")) == r.KINDS == (
+		"Assigned to me", "New customer message", "Mention", "SLA reminder", "SLA breach", "Escalation", "Rating received")
+	assert r.CHANNELS == ("desk", "email", "telegram") and set(r.CHANNELS) <= set(fields)
+	assert r.URGENT == {"SLA breach", "Escalation"}
+	assert r.SUMMARY_LINES == 10
+	default = r.Preferences(channels={})
+	assert (default.quiet_from, default.quiet_to, default.urgent_overrides_quiet_hours, default.burst_minutes) == (None, None, True, 10)

@@ -61,3 +61,7 @@ def test_scores_outside_one_to_five_are_refused_even_when_signed():
 
 def test_is_rating():
 	assert rb.is_rating("cs:anything") and not rb.is_rating("lc:h:ABC") and not rb.is_rating("")
+
+
+def test_the_format_constants():
+	assert (rb.PREFIX, rb.SCORES, rb.SIGNATURE_LENGTH, rb.MAX_DATA_BYTES) == ("cs:", (1, 2, 3, 4, 5), 16, 64)
