@@ -92,14 +92,23 @@ def rows_ready(page):
 
 
 def waterfall(page, load):
-	"""One more load, printing when each request finished (ms after navigation began)."""
+	"""One more load, printing each request the page made on the browser's clock: when it started and how long
+	it took (ms after navigation began; the browser's timings, not when this script heard of them)."""
 	finished = []
-	page.on("requestfinished", lambda r: finished.append((time.perf_counter(), r)))
-	started = time.perf_counter()
+	page.on("requestfinished", lambda r: finished.append(r))
 	total = load()
-	print(f"\nrequests of one full load ({total:.0f} ms until the rows were ready), by finish time:")
-	for at, request in finished:
-		print(f"  {(at - started) * 1000:7.0f} ms  {request.method:4} {request.url.split('?')[0][:100]}")
+	navigation_start = page.evaluate("() => performance.timeOrigin")
+	print(f"\nrequests of one full load ({total:.0f} ms until the rows were ready), by start time:")
+	rows = []
+	for request in finished:
+		timing = request.timing
+		started = timing["startTime"] - navigation_start
+		took = timing["responseEnd"] if timing["responseEnd"] >= 0 else float("nan")
+		rows.append((started, took, request))
+	for started, took, request in sorted(rows, key=lambda r: r[0]):
+		if "/assets/" in request.url:
+			continue
+		print(f"  start {started:7.0f} ms  took {took:6.0f} ms  {request.method:4} {request.url.split('?')[0][:90]}")
 	# The browser's own clock for the same load (from its navigation start): where the rest of the time went.
 	timing = page.evaluate(NAVIGATION_TIMING)
 	print("the same load in the browser's navigation timing (ms after navigation start):")

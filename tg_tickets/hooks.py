@@ -26,6 +26,9 @@ permission_query_conditions = {
 	"Escalation Log": "tg_tickets.permissions.ticket_child_query_conditions",
 	# a user's notification preferences are theirs (admins see all) (tg_tickets/notify/preferences.py)
 	"Agent Notification Preferences": "tg_tickets.notify.preferences.query_conditions",
+	# faster answers (tg_tickets/replies/): canned responses by scope; sent articles belong to tickets
+	"Canned Response": "tg_tickets.replies.responses.query_conditions",
+	"Knowledge Base Article Send": "tg_tickets.permissions.ticket_child_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -38,6 +41,8 @@ has_permission = {
 	"Ticket Rating": "tg_tickets.permissions.has_ticket_child_permission",
 	"Escalation Log": "tg_tickets.permissions.has_ticket_child_permission",
 	"Agent Notification Preferences": "tg_tickets.notify.preferences.has_permission",
+	"Canned Response": "tg_tickets.replies.responses.has_permission",
+	"Knowledge Base Article Send": "tg_tickets.permissions.has_ticket_child_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -199,4 +204,6 @@ tg_tickets_demo_data = [
 	# auto-close, ratings and escalation rules (tg_tickets/lifecycle/demo.py)
 	"tg_tickets.lifecycle.demo.make_demo_rules",
 	"tg_tickets.telegram.demo.make_demo_messages",
+	# canned responses and knowledge-base articles (tg_tickets/replies/demo.py)
+	"tg_tickets.replies.demo.make_demo_replies",
 ]

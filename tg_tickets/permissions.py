@@ -11,7 +11,7 @@ ADMIN = "Tickets Admin"
 OWNER = "Tickets Owner"
 TICKET_ROLES = (MEMBER, ADMIN, OWNER)
 # Doctypes whose records are visible only while tickets are (hooks.py gives each the same gate).
-TICKET_DOCTYPES = ("Ticket", "Telegram Message", "SLA Notification", "Ticket Status Log")
+TICKET_DOCTYPES = ("Ticket", "Telegram Message", "SLA Notification", "Ticket Status Log", "Knowledge Base Article Send")
 
 # What a member may do depends on these Tickets Settings switches; admins and owners may always.
 MEMBER_SWITCH_FOR_ACTION = {
@@ -157,7 +157,7 @@ def _saved_ticket(doc):
 # The doctypes that belong to a ticket, and the field naming it.
 TICKET_LINK_FIELD = {
 	"Telegram Message": "ticket", "SLA Notification": "ticket", "Ticket Status Log": "ticket", "Ticket Rating": "ticket",
-	"Escalation Log": "ticket",
+	"Escalation Log": "ticket", "Knowledge Base Article Send": "ticket",
 }
 
 

@@ -422,7 +422,9 @@ def test_filter_by_custom_multiselect_field_facet(browser, live_site, users, top
 	names = page.locator(".tg-ticket-table .list-row[data-name]").evaluate_all("rows => rows.map(r => r.dataset.name)")
 	assert set(names) == {both.name, billing.name}
 	expect(page.locator(".tg-facet[data-facet='topics'] > button")).to_contain_text("Billing")
-	assert [f[:4] for f in page.evaluate("() => cur_list.filter_area.get()")] == [["Ticket Topic Row", "category", "=", "Billing"]]
+	# The facet is one filter on the child table's link, beside the search (a standard filter of the list).
+	assert [f[:4] for f in page.evaluate("() => cur_list.filter_area.get()")] == [
+		["Ticket Topic Row", "category", "=", "Billing"], ["Ticket", "_search", "like", f"%{tag}%"]]
 	# Clearing the facet brings every ticket of the search back.
 	page.click(".tg-facet[data-facet='topics'] .tg-facet-clear")
 	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(4)
@@ -439,3 +441,9 @@ def test_search_matches_title_and_description(member_page, tag):
 	search(page, tag, 2)
 	names = page.locator(".tg-ticket-table .list-row[data-name]").evaluate_all("rows => rows.map(r => r.dataset.name)")
 	assert set(names) == {in_title.name, in_description.name}
+	# The search is in the page's link: reloading (or sharing) it shows the same search and rows.
+	page.reload()
+	expect(page.locator(".tg-search input")).to_have_value(tag)
+	expect(page.locator(".tg-ticket-table .list-row[data-name]")).to_have_count(2)
+	shown = page.locator(".tg-ticket-table .list-row[data-name]").evaluate_all("rows => rows.map(r => r.dataset.name)")
+	assert set(shown) == {in_title.name, in_description.name}

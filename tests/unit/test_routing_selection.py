@@ -64,6 +64,7 @@ def test_capacity_is_the_agents_own_else_the_largest_team_default():
 	assert s.capacity_of(0, []) == 0
 	assert s.capacity_of(0, [0, None]) == 0
 	assert s.capacity_of(1, []) == 1
+	assert s.capacity_of(None, [1]) == 1  # a team default of one ticket at a time
 
 
 def test_load_state_marks_full_and_overloaded_agents():
@@ -317,3 +318,8 @@ def test_records_are_frozen(record, field):
 def test_words_of_nothing_is_nothing():
 	assert s.words(None) == [] and s.words("") == []
 	assert s.words("Hello, WORLD 42") == ["hello", "world", "42"]
+
+
+def test_an_unknown_model_is_refused_by_name():
+	with pytest.raises(ValueError, match=r"^unknown assignment model 'Lottery'$"):
+		s.choose("Lottery", [], None)

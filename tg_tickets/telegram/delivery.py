@@ -144,12 +144,17 @@ def build_request(row) -> dict:
 	method = {
 		"Message": "send_message", "Topic Create": "create_topic", "Topic Close": "close_topic",
 		"Topic Reopen": "reopen_topic", "Topic Delete": "delete_topic", "Callback Answer": "answer_callback",
+		"Message Edit": "edit_message",
 	}[row.message_kind or MESSAGE]
 	request = {
 		"method": method, "chat_id": row.chat_id or row.chat, "text": row.text or "", "random_id": row.random_id,
 		"topic_id": row.topic_id, "reply_to_message_id": row.reply_to_message_id, "message_name": row.name,
 		"buttons": payload.get("buttons"), "title": payload.get("title"), "query_id": payload.get("query_id"),
+		"entities": payload.get("entities"),
 	}
+	if payload.get("edit_of"):
+		# The edited message was queued before this edit in the same chat, so it has been sent by now.
+		request["message_id"] = frappe.db.get_value("Telegram Message", payload["edit_of"], "message_id") or None
 	if payload.get("into_topic") and row.ticket and not row.topic_id:
 		request["topic_id"] = frappe.db.get_value("Ticket", row.ticket, "topic_id") or None
 	if row.attachments:

@@ -41,15 +41,49 @@ def network_backoff(attempt: int) -> float:
 
 
 def inline_markup(buttons):
-	"""Rows of (label, callback data) → an inline keyboard. Built with Telethon's public `Button.inline`, which
-	knows the installed layer's button type (layer 229 has no KeyboardButtonCallback any more)."""
+	"""Rows of (label, callback data) or {"text", "url"} → an inline keyboard. Built with Telethon's public
+	`Button.inline` / `Button.url`, which know the installed layer's button types (layer 229 has no
+	KeyboardButtonCallback any more)."""
 	from telethon import Button
 	from telethon.tl import types
 
 	if not buttons:
 		return None
-	rows = [types.KeyboardButtonRow([Button.inline(str(label), str(data).encode()) for label, data in row]) for row in buttons]
+
+	def button(item):
+		if isinstance(item, dict):
+			return Button.url(str(item["text"]), str(item["url"]))
+		label, data = item
+		return Button.inline(str(label), str(data).encode())
+
+	rows = [types.KeyboardButtonRow([button(item) for item in row]) for row in buttons]
 	return types.ReplyInlineMarkup(rows)
+
+
+ENTITY_TYPES = {
+	"bold": "MessageEntityBold", "italic": "MessageEntityItalic", "underline": "MessageEntityUnderline",
+	"strike": "MessageEntityStrike", "code": "MessageEntityCode", "pre": "MessageEntityPre",
+	"text_link": "MessageEntityTextUrl", "spoiler": "MessageEntitySpoiler", "blockquote": "MessageEntityBlockquote",
+}
+
+
+def message_entities(entities):
+	"""Our stored formatting (tg_tickets/tickets/formatting.py: kind, UTF-16 offset and length, url) → Telethon's
+	MessageEntity objects, or None for plain text."""
+	from telethon.tl import types
+
+	if not entities:
+		return None
+	found = []
+	for entity in entities:
+		cls = getattr(types, ENTITY_TYPES[entity["kind"]])
+		extra = {}
+		if entity["kind"] == "text_link":
+			extra["url"] = entity["url"]
+		elif entity["kind"] == "pre":
+			extra["language"] = ""
+		found.append(cls(offset=int(entity["offset"]), length=int(entity["length"]), **extra))
+	return found
 
 
 def fallback_peer(chat_id: int):
@@ -153,19 +187,33 @@ class TelegramTransport:
 			elif topic_id:
 				reply_to = types.InputReplyToMessage(reply_to_msg_id=int(topic_id))
 			markup = inline_markup(request.get("buttons"))
+			entities = message_entities(request.get("entities"))
 			files = request.get("files") or []
 			if files:
 				_handle, media, _image = await self.client._file_to_media(files[0])
 				result = await self.client(functions.messages.SendMediaRequest(
 					peer=peer, media=media, message=request.get("text") or "", random_id=random_id,
-					reply_to=reply_to, reply_markup=markup,
+					reply_to=reply_to, reply_markup=markup, entities=entities,
 				))
 			else:
 				result = await self.client(functions.messages.SendMessageRequest(
 					peer=peer, message=request.get("text") or "", random_id=random_id, reply_to=reply_to,
-					reply_markup=markup, no_webpage=True,
+					reply_markup=markup, no_webpage=True, entities=entities,
 				))
 			return {"message_id": sent_message_id(result, random_id)}
+		if method == "edit_message":
+			if not request.get("message_id"):
+				raise PermanentFailure("the message to edit was never sent")
+			try:
+				await self.client(functions.messages.EditMessageRequest(
+					peer=peer, id=int(request["message_id"]), message=request.get("text") or "", no_webpage=True,
+					reply_markup=inline_markup(request.get("buttons")),  # none: the message's buttons go
+					entities=message_entities(request.get("entities")),
+				))
+			except errors.RPCError as error:
+				if getattr(error, "message", "") != "MESSAGE_NOT_MODIFIED":  # a retry after a crash: already done
+					raise
+			return {"message_id": int(request["message_id"])}
 		if method == "create_topic":
 			result = await self.client(functions.messages.CreateForumTopicRequest(
 				peer=peer, title=request["title"], random_id=random_id

@@ -12,8 +12,9 @@ import json
 import frappe
 from frappe import _
 
-from tg_tickets.tickets import events, outbox, queries, realtime
+from tg_tickets.tickets import events, formatting, outbox, queries, realtime
 from tg_tickets.tickets.fields import CLOSED, SOLVED
+from tg_tickets.tickets.message_text import CAPTION_LIMIT, MESSAGE_LIMIT
 
 MAX_FILE_BYTES = 2000 * 1024 * 1024  # Telegram's file limit for bots over MTProto
 TITLE_LENGTH = 140
@@ -55,12 +56,20 @@ def reply_files(ticket_name: str, attachments) -> list[str]:
 	return names
 
 
-def queue_agent_reply(ticket, message: str, attachments=None, agent: str | None = None) -> dict:
+def queue_agent_reply(
+	ticket, message: str, attachments=None, agent: str | None = None, formatted: bool = False, buttons=None
+) -> dict:
 	"""An agent's reply from the desk or REST: queued for the customer's chat; AGENT_REPLY_QUEUED lets the
-	forum topic mirror it. Refused, with nothing stored, when empty, closed or without a chat."""
+	forum topic mirror it. Refused, with nothing stored, when empty, closed or without a chat.
+
+	`formatted`: the message is Telegram HTML (a canned response's formatting); it is stored as the plain text
+	the customer reads plus Telegram's entities. `buttons`: rows of {"text", "url"} shown under the message."""
 	agent = agent or frappe.session.user
 	message = (message or "").strip()
 	files = reply_files(ticket.name, attachments)
+	entities = None
+	if formatted and message:
+		message, entities = formatted_text(message, bool(files))
 	if not message and not files:
 		frappe.throw(_("The reply is empty."))
 	if ticket.status == CLOSED:
@@ -70,10 +79,29 @@ def queue_agent_reply(ticket, message: str, attachments=None, agent: str | None 
 		frappe.throw(_("Ticket #{0} has no Telegram chat to reply to.").format(ticket.name))
 	names = []
 	for chat in chats:
-		names += outbox.queue_message(chat, message, ticket=ticket.name, files=files, is_agent_reply=True, agent=agent)
+		names += outbox.queue_message(
+			chat, message, ticket=ticket.name, files=files, is_agent_reply=True, agent=agent, entities=entities,
+			buttons=buttons,
+		)
 	events.emit(events.AGENT_REPLY_QUEUED, ticket, message, agent)
 	realtime.notify_conversation_changed([ticket.name])  # other agents' open sheets show the queued reply
 	return {"ticket": ticket.name, "messages": names, "status": "Queued"}
+
+
+def formatted_text(message: str, with_files: bool) -> tuple[str, list[dict]]:
+	"""Telegram HTML → (plain text, entities); refused when invalid or too long to keep its formatting in one
+	message (Telegram's entities belong to one message; splitting would cut them)."""
+	try:
+		parsed = formatting.parse(message)
+	except formatting.FormattingError as error:
+		frappe.throw(_("The reply's formatting is not valid Telegram HTML: {0}").format(frappe.utils.escape_html(str(error))),
+			title=_("Invalid formatting"))
+	limit = MESSAGE_LIMIT
+	if with_files and formatting.utf16_length(parsed.text) <= CAPTION_LIMIT:
+		limit = CAPTION_LIMIT
+	if parsed.entities and len(parsed.text) > limit:
+		frappe.throw(_("A formatted reply may have at most {0} characters; shorten it or split it.").format(limit))
+	return parsed.text, [entity.as_dict() for entity in parsed.entities]
 
 
 def relay_topic_reply(ticket_name: str, text: str, agent: str | None) -> list[str]:

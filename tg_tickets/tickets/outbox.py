@@ -16,6 +16,7 @@ from tg_tickets.tickets import bulk, events
 from tg_tickets.tickets.message_text import CAPTION_LIMIT, split_text
 
 MESSAGE = "Message"
+MESSAGE_EDIT = "Message Edit"  # a new text (and buttons) for a sent message: payload["edit_of"] names its row
 PENDING_CHATS_FLAG = "tg_tickets_outbox_chats"
 
 
@@ -34,12 +35,14 @@ def queue_message(
 	into_topic: bool = False,
 	reply_to_message_id: int | None = None,
 	buttons: list | None = None,
+	entities: list | None = None,
 	files: list | None = None,
 	is_agent_reply: bool = False,
 	agent: str | None = None,
 	extra: dict | None = None,
 ) -> list[str]:
-	"""Stores the outgoing rows and announces the chat after commit; returns the rows' names in order."""
+	"""Stores the outgoing rows and announces the chat after commit; returns the rows' names in order.
+	Buttons are rows of (label, callback data) or of {"text", "url"}."""
 	chat = str(chat)
 	parts = split_text(text or "") if kind == MESSAGE else [text or ""]
 	file_rows = list(files or [])
@@ -53,6 +56,8 @@ def queue_message(
 		payload = dict(extra or {})
 		if buttons and index == len(rows) - 1:
 			payload["buttons"] = buttons
+		if entities and index == 0:
+			payload["entities"] = entities  # Telegram's formatting of the text (a single part, see conversation.py)
 		if into_topic:
 			payload["into_topic"] = 1
 		doc = frappe.get_doc({

@@ -93,3 +93,33 @@ def ticket_for_topic(group: str, topic_id: int) -> str | None:
 def ticket_of_message(chat: str, message_id: int) -> str | None:
 	"""The ticket a stored message of this chat belongs to (a reply to it joins that ticket)."""
 	return frappe.db.get_value("Telegram Message", {"chat": chat, "message_id": message_id}, "ticket")
+
+
+def customer_chat(ticket) -> dict | None:
+	"""The customer's own chat (title = their name, username): the chat of `customer_telegram_id`, else the
+	ticket's first private chat. None for a ticket with neither."""
+	candidates = [str(ticket.get("customer_telegram_id") or "")] + [row.chat for row in ticket.get("chats") or []]
+	candidates = [c for c in candidates if c]
+	if not candidates:
+		return None
+	rows = {
+		row.name: row
+		for row in frappe.get_all(
+			"Linked Chat", filters={"name": ["in", candidates]}, fields=["name", "title", "username", "chat_type"]
+		)
+	}
+	if candidates[0] in rows and candidates[0] == str(ticket.get("customer_telegram_id") or ""):
+		return rows[candidates[0]]
+	for chat in candidates:
+		if chat in rows and rows[chat].chat_type == "Private":
+			return rows[chat]
+	return None
+
+
+def latest_customer_texts(ticket: str, limit: int = 3) -> list[str]:
+	"""The customer's newest message texts on a ticket, newest first."""
+	return frappe.db.sql_list(
+		"""select text from `tabTelegram Message` where ticket = %s and direction = 'Incoming'
+		and ifnull(text, '') != '' order by creation desc limit %s""",
+		(ticket, limit),
+	)

@@ -6,8 +6,9 @@ import { sla_ticker } from "./desk/sla_ticker";
 import { server } from "./desk/server";
 import { ticket_store } from "./desk/ticket_store";
 import { SideSheet } from "./desk/side_sheet";
+import { Conversation } from "./desk/conversation";
 import { new_ticket } from "./desk/new_ticket";
-import { attach_ticket_table, row_fields } from "./desk/ticket_table";
+import { attach_ticket_table, reload_ticket_table, row_fields, ticket_table_refreshed } from "./desk/ticket_table";
 import { chat_tickets_panel } from "./desk/chat_tickets";
 import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
@@ -21,8 +22,11 @@ Object.assign(tg_tickets, {
 	server,
 	store: ticket_store,
 	sheet: new SideSheet(),
+	// The ticket's Telegram conversation and reply box (the side sheet's tab; the full form mounts its own).
+	Conversation,
 	new_ticket,
 	attach_ticket_table,
+	ticket_table_refreshed,
 	row_fields,
 	chat_tickets_panel,
 	move_messages,
@@ -31,12 +35,9 @@ Object.assign(tg_tickets, {
 	routing: { availability, can_claim, claim, mount_queue_dashboard, open_filtered },
 	// Lifecycle: an agent's Escalate with its reason (side sheet and full form).
 	lifecycle: { can_escalate, escalate },
-	// Reloads the open ticket table now (Frappe skips a refresh with the same arguments within 3 s).
+	// Reloads the open ticket table (e.g. with a ticket just created).
 	reload_table() {
-		if (window.cur_list && cur_list.doctype === "Ticket") {
-			cur_list.last_args = null;
-			cur_list.refresh();
-		}
+		if (window.cur_list && cur_list.doctype === "Ticket") reload_ticket_table(cur_list);
 	},
 	actions() {
 		return (frappe.boot.tg_tickets && frappe.boot.tg_tickets.actions) || {};

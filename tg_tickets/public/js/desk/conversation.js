@@ -6,6 +6,7 @@
 import { badges } from "./format";
 import { server } from "./server";
 import { move_messages, move_to_ticket, tickets_from_messages } from "./message_actions";
+import { ReplyAssist } from "./replies";
 
 const esc = badges.esc;
 const STATUS_COLOURS = { Sending: "gray", Queued: "orange", Sent: "green", Failed: "red" };
@@ -62,6 +63,8 @@ export class Conversation {
 		this.$list = this.$el.find(".tg-conversation");
 		this.$input = this.$el.find(".tg-reply-input");
 		this.reload_soon = frappe.utils.debounce(() => this.reload(), 250);
+		// Canned responses (/ picker), the preview with the missing-placeholder guard, suggested articles.
+		this.assist = new ReplyAssist(this);
 		this.bind();
 	}
 
@@ -69,6 +72,7 @@ export class Conversation {
 		this.$el.on("click", ".tg-reply-send", () => this.send());
 		this.$el.on("click", ".tg-reply-upload", () => this.upload());
 		this.$input.on("keydown", (e) => {
+			if (this.assist.keydown(e)) return;
 			if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) this.send();
 		});
 		this.$el.on("click", "[data-action='move']", (e) => this.move($(e.currentTarget).closest("[data-message]").attr("data-message")));
@@ -88,6 +92,7 @@ export class Conversation {
 			this.$input.val("");
 			this.$list.html(`<div class="text-muted">${__("Loading…")}</div>`);
 			this.$el.find(".tg-flagged-list").empty();
+			this.assist.show(ticket);
 		}
 		return this.reload();
 	}
@@ -258,7 +263,8 @@ export class Conversation {
 		// What is known here only disables the box; the server still refuses a reply it does not allow.
 		const disabled = !data.can_reply;
 		$reply.toggleClass("tg-reply-disabled", disabled);
-		$reply.find("textarea, button").prop("disabled", disabled || this.busy);
+		$reply.find("textarea, button, .tg-reply-formatted").prop("disabled", disabled || this.busy);
+		if (this.assist.articles) this.assist.render_suggestions();
 		const checked = new Set(this.$el.find(".tg-reply-file:checked").map((_, el) => el.value).get());
 		$reply.find(".tg-reply-files").html(
 			(data.ticket_files || [])
@@ -277,6 +283,12 @@ export class Conversation {
 		const text = (this.$input.val() || "").trim();
 		const attachments = this.$el.find(".tg-reply-file:checked").map((_, el) => el.value).get();
 		if ((!text && !attachments.length) || this.busy) return;
+		const blocked = this.assist.blocked();
+		if (blocked) {
+			this.on_error(blocked);
+			this.$input.trigger("focus");
+			return;
+		}
 		const ticket = this.ticket;
 		const placeholder = {
 			name: `sending-${Date.now()}`, direction: "Outgoing", agent: frappe.session.user, text, status: "Sending",
@@ -288,9 +300,10 @@ export class Conversation {
 		this.on_error(null);
 		this.render();
 		return server
-			.call("tg_tickets.api.send_reply", { ticket, message: text, attachments: JSON.stringify(attachments) })
+			.call("tg_tickets.api.send_reply", Object.assign({ ticket, message: text, attachments: JSON.stringify(attachments) }, this.assist.payload()))
 			.then(
 				(result) => {
+					this.assist.after_send();
 					// Stored: Queued until delivery says Sent or Failed (the reload below and realtime bring that).
 					Object.assign(placeholder, { name: result.messages[0] || placeholder.name, status: result.status, pending: false });
 					this.render();
@@ -300,6 +313,7 @@ export class Conversation {
 				(error) => {
 					this.sending = this.sending.filter((m) => m !== placeholder);
 					if (this.ticket === ticket && !(this.$input.val() || "").trim()) this.$input.val(text);
+					this.assist.render_preview();
 					this.on_error(error.message);
 					return this.reload();
 				}

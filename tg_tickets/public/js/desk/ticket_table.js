@@ -9,6 +9,8 @@ import { FacetBar } from "./facets";
 import { custom_fields } from "./ticket_fields";
 
 const esc = badges.esc;
+// The search pseudo filter the server's list endpoints answer (tg_tickets/overrides/reportview.py).
+const SEARCH_FIELD = "_search";
 
 // Fields a row needs besides the list view's own (tickets/fields.py ROW_FIELDS, shipped in boot), and
 // the custom fields the table shows as columns. Frappe fetches those the Ticket has (listview_settings.add_fields).
@@ -61,83 +63,93 @@ function ticket_columns() {
 	return columns;
 }
 
-// Methods that replace the stock list view's rendering for the Ticket list only.
-const TicketTableMethods = {
-	setup_columns() {
-		// Fixed widths: every row is its own grid, so only fixed tracks line the cells up.
+// The table drawn over Frappe's list view. Frappe keeps everything that makes it a list: paging, filters,
+// sort (the header cells carry its `data-sort-by`), counts, checkboxes and bulk actions, realtime row
+// refreshes. Each time Frappe has drawn its rows for `listview.data` (a refresh, a realtime update, a column
+// change), the table draws the same rows with its own columns. Only the list settings' documented hooks
+// (onload, refresh) and the list's public state are used; no method of the list view is replaced.
+class TicketTable {
+	constructor(listview) {
+		this.list = listview;
+		this.chats = {}; // ticket -> linked chats (list_extras), loaded after the rows
+		this.row_state = {}; // ticket -> {pending} or {error}: optimistic edits in flight or rolled back
+		this.loads = 0; // rows loaded (the refresh hook's calls)
 		this.columns = ticket_columns();
-		this.tg_grid = ["28px"].concat(this.columns.map((c) => c.width)).join(" ");
-	},
+		// Fixed widths: every row is its own grid, so only fixed tracks line the cells up.
+		this.grid = ["28px"].concat(this.columns.map((c) => c.width)).join(" ");
+		this.observer = new MutationObserver(() => this.draw_if_frappe_drew());
+		this.observer.observe(listview.$result[0], { childList: true });
+		this.draw_if_frappe_drew();
+	}
 
-	render_header() {
-		// Always redrawn: it shows the current sort.
-		this.$result.find(".list-row-head").remove();
-		this.$result.prepend(this.get_header_html());
-	},
+	// Frappe's rows and header are the ones without our class: replace them (a microtask after Frappe drew
+	// them, so they are never painted).
+	draw_if_frappe_drew() {
+		const $result = this.list.$result;
+		if ($result.children(".list-row-head:not(.tg-head)").length) this.draw_header();
+		if ($result.children(".list-row-container:not(.tg-row-container)").length) this.draw_rows();
+	}
 
-	get_header_html() {
+	draw_header() {
+		this.list.$result.children(".list-row-head").remove();
+		this.list.$result.prepend(this.header_html());
+	}
+
+	draw_rows() {
+		const $result = this.list.$result;
+		const checked = new Set($result.find(".list-row-checkbox:checked").map((i, el) => el.dataset.name).get());
+		$result.children(".list-row-container").remove();
+		$result.append((this.list.data || []).map((doc) => this.row_html(doc, checked.has(doc.name))).join(""));
+		this.load_extras();
+	}
+
+	header_html() {
+		const sort = this.list.sort_selector || {};
 		const cells = this.columns
 			.map((c) => {
-				const sorted = c.sort_by && this.sort_by === c.sort_by;
-				const arrow = sorted ? (this.sort_order === "asc" ? " ↑" : " ↓") : "";
+				const sorted = c.sort_by && sort.sort_by === c.sort_by;
+				const arrow = sorted ? (sort.sort_order === "asc" ? " ↑" : " ↓") : "";
 				const attrs = c.sort_by ? `data-sort-by="${c.sort_by}" title="${__("Click to sort by {0}", [c.label])}"` : "";
 				return `<div class="tg-cell tg-head-${c.key} ${c.sort_by ? "tg-sortable" : ""} ${sorted ? "tg-sorted" : ""}" ${attrs}>
 					${esc(c.label)}<span class="tg-sort-arrow">${arrow}</span></div>`;
 			})
 			.join("");
-		return `<header class="list-row-head tg-row tg-head" style="grid-template-columns: ${this.tg_grid}">
+		return `<header class="list-row-head tg-row tg-head" style="grid-template-columns: ${this.grid}">
 			<div class="tg-cell"><input class="list-check-all" type="checkbox" title="${__("Select All")}"></div>
 			${cells}<span class="list-count hidden"></span></header>`;
-	},
+	}
 
-	get_list_row_html(doc) {
+	row_html(doc, checked = false) {
 		const cells = this.columns
 			.map((c) => `<div class="tg-cell tg-cell-${c.key}" data-column="${c.key}">${c.render(doc, this)}</div>`)
 			.join("");
-		const state = (this.tg_row_state && this.tg_row_state[doc.name]) || {};
+		const state = this.row_state[doc.name] || {};
 		const classes = [
 			doc.status === "CLOSED" ? "tg-row-closed" : "",
 			state.pending ? "tg-pending" : "",
 			state.error ? "tg-rolled-back" : "",
 		].join(" ");
-		return `<div class="list-row-container" data-name="${esc(doc.name)}" tabindex="1">
-			<div class="list-row tg-row ${classes}" data-name="${esc(doc.name)}" style="grid-template-columns: ${this.tg_grid}"
+		return `<div class="list-row-container tg-row-container" data-name="${esc(doc.name)}" tabindex="1">
+			<div class="list-row tg-row ${classes}" data-name="${esc(doc.name)}" style="grid-template-columns: ${this.grid}"
 				${state.error ? `title="${esc(state.error)}"` : ""}>
-				<div class="tg-cell"><input class="list-row-checkbox" type="checkbox" data-name="${esc(doc.name)}"></div>
+				<div class="tg-cell"><input class="list-row-checkbox" type="checkbox" data-name="${esc(doc.name)}" ${checked ? "checked" : ""}></div>
 				${cells}
 			</div></div>`;
-	},
-
-	render_list() {
-		frappe.views.ListView.prototype.render_list.call(this);
-		this.load_extras();
-	},
-
-	get_filters_for_args() {
-		const filters = frappe.views.ListView.prototype.get_filters_for_args.call(this);
-		return this.tg_search ? filters.concat([["Ticket", "_search", "like", this.tg_search]]) : filters;
-	},
-
-	// The search text stays out of the URL: Frappe would read it back as a filter on a real field.
-	get_search_params() {
-		const params = frappe.views.ListView.prototype.get_search_params.call(this);
-		params.delete("_search");
-		return params;
-	},
+	}
 
 	// --- cells -----------------------------------------------------------------------------------
 
 	chats_html(doc) {
-		const chats = this.tg_chats && this.tg_chats[doc.name];
+		const chats = this.chats[doc.name];
 		return chats ? badges.chats(chats) : `<span class="text-muted tg-chats-loading">…</span>`;
-	},
+	}
 
 	title_html(doc) {
 		const editable = tg_tickets.actions().write && doc.status !== "CLOSED";
 		return `<span class="tg-title ellipsis" title="${esc(doc.title)}">${esc(doc.title)}</span>${
 			editable ? `<button class="btn btn-xs tg-edit-title" data-action="edit-title" title="${__("Edit title")}">✎</button>` : ""
 		}`;
-	},
+	}
 
 	assignee_html(doc) {
 		const editable = tg_tickets.actions().write && doc.status !== "CLOSED";
@@ -146,49 +158,53 @@ const TicketTableMethods = {
 			: "";
 		return claim + `<span class="tg-assignee ${editable ? "tg-assignee-editable" : ""}"
 			${editable ? `data-action="reassign" title="${__("Click to reassign")}"` : ""}>${badges.user(doc.assigned_to)}</span>`;
-	},
+	}
 
 	// --- behaviour --------------------------------------------------------------------------------
 
+	doc(name) {
+		return (this.list.data || []).find((d) => d.name === name);
+	}
+
 	load_extras() {
-		const names = this.data.map((d) => d.name).filter((n) => !(this.tg_chats && n in this.tg_chats));
+		const names = (this.list.data || []).map((d) => d.name).filter((n) => !(n in this.chats));
 		if (!names.length) return;
 		server.call("tg_tickets.api.ticket.list_extras", { names: JSON.stringify(names) }).then((extras) => {
-			this.tg_chats = Object.assign(this.tg_chats || {}, extras.chats);
+			Object.assign(this.chats, extras.chats);
 			names.forEach((name) => {
-				const doc = this.data.find((d) => d.name === name);
+				const doc = this.doc(name);
 				if (doc) this.row_cell(name, "chats").html(this.chats_html(doc));
 			});
 		});
-	},
+	}
 
 	row_cell(name, column) {
-		return this.$result.find(`.list-row[data-name="${CSS.escape(name)}"] [data-column="${column}"]`);
-	},
+		return this.list.$result.find(`.list-row[data-name="${CSS.escape(name)}"] [data-column="${column}"]`);
+	}
 
-	rerender_row(name) {
-		const doc = this.data.find((d) => d.name === name);
+	redraw_row(name) {
+		const doc = this.doc(name);
 		if (!doc) return;
-		this.$result.find(`.list-row-container[data-name="${CSS.escape(name)}"]`).replaceWith(this.get_list_row_html(doc));
-	},
+		const $row = this.list.$result.find(`.list-row-container[data-name="${CSS.escape(name)}"]`);
+		$row.replaceWith(this.row_html(doc, $row.find(".list-row-checkbox").prop("checked")));
+	}
 
 	on_store_change(name, changes, info) {
-		const doc = this.data && this.data.find((d) => d.name === name);
+		const doc = this.doc(name);
 		if (!doc) return;
 		const { chats, ...fields } = changes;
-		if (chats) this.tg_chats = Object.assign(this.tg_chats || {}, { [name]: chats });
+		if (chats) this.chats[name] = chats;
 		Object.keys(fields).forEach((k) => {
 			if (k in doc || server_row_fields().includes(k)) doc[k] = fields[k];
 		});
-		this.tg_row_state = this.tg_row_state || {};
-		if (info.pending) this.tg_row_state[name] = { pending: true };
-		if (info.saved) delete this.tg_row_state[name];
-		if (info.rolled_back) this.tg_row_state[name] = { error: info.message || __("Not saved") };
-		this.rerender_row(name);
-	},
+		if (info.pending) this.row_state[name] = { pending: true };
+		if (info.saved) delete this.row_state[name];
+		if (info.rolled_back) this.row_state[name] = { error: info.message || __("Not saved") };
+		this.redraw_row(name);
+	}
 
 	edit_title(name) {
-		const doc = this.data.find((d) => d.name === name);
+		const doc = this.doc(name);
 		const $cell = this.row_cell(name, "title");
 		const $input = $(`<input type="text" class="form-control input-xs tg-title-input">`).val(doc.title);
 		$cell.empty().append($input);
@@ -201,7 +217,7 @@ const TicketTableMethods = {
 			if (save && value && value !== doc.title) {
 				ticket_store.set_field(name, "title", value, { previous: doc.title }).catch(() => {});
 			} else {
-				this.rerender_row(name);
+				this.redraw_row(name);
 			}
 		};
 		$input.on("keydown", (e) => {
@@ -209,10 +225,10 @@ const TicketTableMethods = {
 			if (e.key === "Escape") finish(false);
 		});
 		$input.on("blur", () => finish(true));
-	},
+	}
 
 	reassign(name) {
-		const doc = this.data.find((d) => d.name === name);
+		const doc = this.doc(name);
 		const members = (frappe.boot.tg_tickets && frappe.boot.tg_tickets.members) || [];
 		const $cell = this.row_cell(name, "assigned_to");
 		const $select = $(`<select class="form-control input-xs tg-assign-select"></select>`);
@@ -228,40 +244,50 @@ const TicketTableMethods = {
 				ticket_store.set_field(name, "assigned_to", value, { previous: doc.assigned_to }).catch(() => {});
 			}
 		});
-		$select.on("blur", () => setTimeout(() => this.$result.find(".tg-assign-select").length && this.rerender_row(name), 150));
-	},
-};
+		$select.on("blur", () => setTimeout(() => this.list.$result.find(".tg-assign-select").length && this.redraw_row(name), 150));
+	}
+}
 
+// The text search is one of the list's standard filters: a page field in the filter bar whose value Frappe's
+// filter area reads like any other (["Ticket", "_search", "like", "%words%"], answered by the server's
+// ticket-aware list endpoints), so it takes part in the request, the count, the facets and the URL.
 function add_search_box(listview) {
+	// The control reports a change on every blur too; a refresh then would only repeat the last one (and
+	// Frappe drops the realtime row updates it has queued when a refresh comes in between).
+	let searched = "";
 	const field = listview.page.add_field({
 		fieldtype: "Data",
-		fieldname: "tg_search",
+		fieldname: SEARCH_FIELD,
 		label: __("Search"),
 		placeholder: __("Search title and description"),
+		condition: "like",
+		onchange: () => {
+			const text = field.get_value() || "";
+			if (text === searched) return;
+			searched = text;
+			listview.filter_area.refresh_list_view();
+		},
 	});
 	field.$wrapper.addClass("tg-search").css({ "min-width": "220px" });
-	const apply = () => {
-		const text = (field.get_value() || "").trim();
-		if (text === (listview.tg_search || "")) return;
-		listview.tg_search = text;
-		listview.start = 0;
-		listview.refresh();
-		listview.tg_facets && listview.tg_facets.render();
-	};
-	field.$input.on("input", frappe.utils.debounce(apply, 350));
-	field.$input.on("keydown", (e) => e.key === "Enter" && apply());
-	// The search box is not a real filter: keep Frappe's filter area from reading it.
-	delete listview.page.fields_dict.tg_search;
+	// A link with a search (?_search=["like","%words%"]) opens with it: Frappe reads only real fields from
+	// the link, so the search box takes its own before the first load.
+	const linked = frappe.route_options && frappe.route_options[SEARCH_FIELD];
+	if (linked) {
+		delete frappe.route_options[SEARCH_FIELD];
+		const value = typeof linked === "string" && linked.startsWith("[") ? JSON.parse(linked) : linked;
+		searched = String(Array.isArray(value) ? value[value.length - 1] : value).replace(/^%|%$/g, "");
+		field.set_value(searched);
+	}
 	return field;
 }
 
-function bind_row_events(listview) {
+function bind_row_events(listview, table) {
 	listview.$result.on("click", ".list-row[data-name]", (e) => {
 		const $target = $(e.target);
 		const name = e.currentTarget.getAttribute("data-name");
 		const action = $target.closest("[data-action]").attr("data-action");
-		if (action === "edit-title") return listview.edit_title(name), false;
-		if (action === "reassign") return listview.reassign(name), false;
+		if (action === "edit-title") return table.edit_title(name), false;
+		if (action === "reassign") return table.reassign(name), false;
 		if (action === "claim") {
 			tg_tickets.routing.claim(name).then((row) => ticket_store.emit(name, row, { saved: "assigned_to" }),
 				() => ticket_store.get_row(name).then((row) => ticket_store.emit(name, row, { refreshed: true }), () => {}));
@@ -294,21 +320,44 @@ function add_admin_menu(listview) {
 	}
 }
 
-// Called from ticket_list.js's onload, before the first page loads.
+const tables = new WeakMap(); // list view -> its TicketTable
+
+// listview_settings.onload: before the first page loads.
 export function attach_ticket_table(listview) {
-	if (listview.tg_attached) return;
-	listview.tg_attached = true;
-	Object.assign(listview, TicketTableMethods);
+	if (tables.has(listview)) return;
 	listview.page.wrapper.addClass("tg-ticket-table");
-	listview.setup_columns();
-	listview.render_header();
-	listview.tg_search_field = add_search_box(listview);
-	listview.tg_facets = new FacetBar(listview);
+	const table = new TicketTable(listview);
+	tables.set(listview, table);
+	add_search_box(listview);
+	table.facets = new FacetBar(listview);
 	add_admin_menu(listview);
 	if (!tg_tickets.actions().delete) {
 		// The role permission allows deleting, the owner's switch does not: no Delete in the bulk actions.
 		listview.page.actions.find(`[data-label="${encodeURIComponent(__("Delete"))}"]`).parent().remove();
 	}
-	bind_row_events(listview);
-	ticket_store.on((name, changes, info) => listview.on_store_change(name, changes, info));
+	bind_row_events(listview, table);
+	ticket_store.on((name, changes, info) => table.on_store_change(name, changes, info));
+}
+
+// listview_settings.refresh: after each load of rows (the header shows the current sort; facets count anew).
+export function ticket_table_refreshed(listview) {
+	const table = tables.get(listview);
+	if (!table) return;
+	table.loads += 1;
+	table.draw_header();
+	table.facets.render();
+}
+
+// Frappe skips a refresh whose arguments equal those of one less than this long ago (BaseList.no_change).
+const SAME_REFRESH_SKIPPED_MS = 3000;
+
+// Loads the rows again now (e.g. after creating a ticket); when Frappe skipped the refresh as a repeat, once
+// more after its window.
+export function reload_ticket_table(listview) {
+	const table = tables.get(listview);
+	if (!table) return Promise.resolve();
+	const loads = table.loads;
+	return listview.refresh().then(() => {
+		if (table.loads === loads) setTimeout(() => listview.refresh(), SAME_REFRESH_SKIPPED_MS);
+	});
 }

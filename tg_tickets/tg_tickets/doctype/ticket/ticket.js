@@ -12,11 +12,30 @@ frappe.ui.form.on("Ticket", {
 		if (!actions.write && !frm.is_new()) frm.disable_save();
 		frm.set_intro(closed ? __("This ticket is closed and read-only. Change its status to reopen it.") : "");
 		render_chat_links(frm);
+		render_conversation(frm);
 		if (!frm.is_new() && tg_tickets.lifecycle.can_escalate(frm.doc)) {
 			frm.add_custom_button(__("Escalate"), () => tg_tickets.lifecycle.escalate(frm.doc.name).then(() => frm.reload_doc(), () => {}));
 		}
 	},
 });
+
+// The same conversation and reply box as the side sheet's Telegram tab (canned responses, suggestions).
+function render_conversation(frm) {
+	if (frm.is_new()) return;
+	const $wrapper = frm.fields_dict.telegram_conversation.$wrapper;
+	if (!frm.tg_conversation || !$.contains(document, frm.tg_conversation.$el.get(0))) {
+		$wrapper.empty();
+		frm.tg_conversation = new tg_tickets.Conversation({
+			$parent: $wrapper,
+			on_error: (message) => {
+				$wrapper.find(".tg-form-reply-error").remove();
+				if (message) $(`<div class="alert alert-danger tg-form-reply-error" role="alert"></div>`).text(message).prependTo($wrapper);
+			},
+			on_ticket_created: () => {},
+		});
+	}
+	frm.tg_conversation.show(frm.doc.name);
+}
 
 function render_chat_links(frm) {
 	const chats = (frm.doc.chats || []).map((row) => ({ name: row.chat, title: row.chat }));

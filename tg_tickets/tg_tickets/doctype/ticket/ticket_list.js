@@ -14,6 +14,6 @@ frappe.listview_settings["Ticket"] = {
 	},
 	refresh(listview) {
 		if (!tg_tickets.actions().create) listview.page.clear_primary_action();
-		listview.tg_facets && listview.tg_facets.render();
+		tg_tickets.ticket_table_refreshed(listview);
 	},
 };
