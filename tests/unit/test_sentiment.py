@@ -139,3 +139,43 @@ def test_trend_is_the_mean_of_the_last_scores():
 	assert s.trend([0.5]) == 0.5
 	assert s.trend([1.0, -1.0, 0.2, 0.4, 0.6, 0.8, None]) == 0.2
 	assert s.trend([1.0, 0.0, 0.5], window=2) == 0.25
+
+
+@pytest.mark.parametrize("word", sorted(s.NEGATIONS))
+def test_every_negation_flips(word):
+	assert ru(f"{word} хорошо") == norm(2.0 * -0.74)
+
+
+@pytest.mark.parametrize("word", sorted(s.BOOSTERS - {"не"}))
+def test_every_booster_boosts(word):
+	assert ru(f"{word} плохо") == norm(-2.293)
+
+
+@pytest.mark.parametrize("word", sorted(s.DAMPENERS))
+def test_every_dampener_damps(word):
+	assert ru(f"{word} плохо") == norm(-2.0 + 0.293)
+
+
+@pytest.mark.parametrize("word", sorted(s.BUT_WORDS))
+def test_every_but_word_shifts_the_weight(word):
+	assert ru(f"хорошо {word} плохо") == norm(2.0 * 0.5 - 2.0 * 1.5)
+
+
+def test_a_weak_word_is_boosted_and_emphasised_in_its_own_direction():
+	assert ru("очень ок") == norm(0.5 + 0.293)
+	assert ru("немного ок") == norm(0.5 - 0.293)
+	assert ru("ок!") == norm(0.5 + 0.292)
+
+
+def test_no_modifier_is_ever_scored_as_a_sentiment_word():
+	stems, exact = s.load_lexicon("\n".join(f"{w}\t3.0" for w in sorted(s.MODIFIERS)) + "\nхорош\t2.0")
+	for word in sorted(s.MODIFIERS):
+		assert s.russian_score(word, (stems, exact)) == 0.0, word
+
+
+def test_emoji_without_a_scored_description_add_nothing():
+	assert s.emoji_valence("🚀") == 0.0  # "rocket": no word VADER scores
+
+
+def test_trend_rounds_to_four_places():
+	assert s.trend([0.12345, 0.0]) == 0.0617
