@@ -306,3 +306,54 @@ def clear_routing():
 	from tg_tickets.routing.teams import clear_cache
 
 	clear_cache()
+
+
+# --- lifecycle (tg_tickets/lifecycle/) -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def clock_at(moment):
+	"""The app's clock (now_datetime) reads `moment` (naive, system time) inside the block: Frappe's own way
+	(FrappeTestCase.freeze_time, freezegun)."""
+	import pytz
+	from freezegun import freeze_time
+	from frappe.utils import get_datetime, get_system_timezone
+
+	aware = pytz.timezone(get_system_timezone()).localize(get_datetime(moment)).astimezone(pytz.utc)
+	with freeze_time(aware):
+		yield
+
+
+def make_auto_close_rule(name=None, *, close=72, warn=24, window=0, business_hours=0, category=None, sla_policy=None,
+		enabled=1):
+	"""An Auto Close Rule (hours); neither category nor policy makes it the site's default."""
+	return frappe.get_doc({
+		"doctype": "Auto Close Rule", "rule_name": name or f"Auto close {secrets.token_hex(3)}", "enabled": enabled,
+		"close_after_hours": close, "warn_before_hours": warn, "reopen_window_hours": window,
+		"business_hours": business_hours, "category": category, "sla_policy": sla_policy,
+	}).insert(ignore_permissions=True)
+
+
+def clear_auto_close_rules():
+	for name in frappe.get_all("Auto Close Rule", pluck="name"):
+		frappe.delete_doc("Auto Close Rule", name, force=True, ignore_permissions=True)
+
+
+def make_escalation_rule(name=None, trigger="SLA breach", *, grace=0, conditions=(), raise_priority=0, move_to_team=None,
+		assign_to=None, assign_to_team_supervisor=0, notify_users=(), **params):
+	"""An Escalation Rule; conditions: (ticket field, operator, value); params: sentiment_messages,
+	sentiment_threshold, age_hours, age_in_business_hours, reopened_times."""
+	return frappe.get_doc({
+		"doctype": "Escalation Rule", "rule_name": name or f"Escalate {secrets.token_hex(3)}", "enabled": 1,
+		"trigger": trigger, "grace_minutes": grace, "raise_priority": raise_priority, "move_to_team": move_to_team,
+		"assign_to": assign_to, "assign_to_team_supervisor": assign_to_team_supervisor,
+		"notify_users": "\n".join(notify_users),
+		"conditions": [{"ticket_field": f, "operator": o, "value": v} for f, o, v in conditions],
+		**params,
+	}).insert(ignore_permissions=True)
+
+
+def clear_escalation_rules():
+	frappe.db.delete("Escalation Log")
+	for name in frappe.get_all("Escalation Rule", pluck="name"):
+		frappe.delete_doc("Escalation Rule", name, force=True, ignore_permissions=True)

@@ -22,6 +22,10 @@ permission_query_conditions = {
 	# SLA records belong to tickets: they vanish with them (tg_tickets/sla/)
 	"SLA Notification": "tg_tickets.permissions.ticket_child_query_conditions",
 	"Ticket Status Log": "tg_tickets.permissions.ticket_child_query_conditions",
+	"Ticket Rating": "tg_tickets.permissions.ticket_child_query_conditions",
+	"Escalation Log": "tg_tickets.permissions.ticket_child_query_conditions",
+	# a user's notification preferences are theirs (admins see all) (tg_tickets/notify/preferences.py)
+	"Agent Notification Preferences": "tg_tickets.notify.preferences.query_conditions",
 	# faster answers (tg_tickets/replies/): canned responses by scope; sent articles belong to tickets
 	"Canned Response": "tg_tickets.replies.responses.query_conditions",
 	"Knowledge Base Article Send": "tg_tickets.permissions.ticket_child_query_conditions",
@@ -34,6 +38,9 @@ has_permission = {
 	"Property Setter": "tg_tickets.extends.customization.has_customization_permission",
 	"SLA Notification": "tg_tickets.permissions.has_ticket_child_permission",
 	"Ticket Status Log": "tg_tickets.permissions.has_ticket_child_permission",
+	"Ticket Rating": "tg_tickets.permissions.has_ticket_child_permission",
+	"Escalation Log": "tg_tickets.permissions.has_ticket_child_permission",
+	"Agent Notification Preferences": "tg_tickets.notify.preferences.has_permission",
 	"Canned Response": "tg_tickets.replies.responses.has_permission",
 	"Knowledge Base Article Send": "tg_tickets.permissions.has_ticket_child_permission",
 }
@@ -54,6 +61,13 @@ doc_events = {
 		"validate": [
 			"tg_tickets.sla.tracking.before_save",
 			"tg_tickets.routing.assign.check_new_holder",
+			# lifecycle (tg_tickets/lifecycle/auto_close.py): a SOLVED ticket's warning and close are planned,
+			# a CLOSED one's reopen window starts
+			"tg_tickets.lifecycle.auto_close.before_ticket_save",
+			# a closed ticket's rating request is scheduled (tg_tickets/lifecycle/ratings.py)
+			"tg_tickets.lifecycle.ratings.before_ticket_save",
+			# escalation rules: the next look at the ticket; who may switch them off (lifecycle/escalation.py)
+			"tg_tickets.lifecycle.escalation.before_ticket_save",
 		],
 		"on_update": [
 			"tg_tickets.sla.tracking.after_save",
@@ -62,10 +76,14 @@ doc_events = {
 			# who holds the ticket: history line, ToDo and bell (tg_tickets/tickets/assignment.py)
 			"tg_tickets.tickets.assignment.after_ticket_save",
 			"tg_tickets.routing.assign.after_ticket_change",
+			"tg_tickets.lifecycle.ratings.after_ticket_save",
 		],
 		"on_trash": [
 			"tg_tickets.sla.tracking.on_ticket_trash",
 			"tg_tickets.routing.assign.on_ticket_trash",
+			"tg_tickets.lifecycle.ratings.on_ticket_trash",
+			"tg_tickets.lifecycle.escalation.on_ticket_trash",
+			"tg_tickets.notify.deliver.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 	},
@@ -73,6 +91,10 @@ doc_events = {
 	"ToDo": {
 		"after_insert": "tg_tickets.tickets.assignment.after_todo_insert",
 		"on_update": "tg_tickets.tickets.assignment.after_todo_update",
+	},
+	# Frappe's own mention on a ticket also reaches the user on Telegram, by their preferences (tg_tickets/notify/)
+	"Notification Log": {
+		"after_insert": "tg_tickets.notify.deliver.on_mention",
 	},
 	# an agent's private chat with the bot exists from the moment the account is linked
 	"Telegram Agent": {
@@ -124,6 +146,12 @@ scheduler_events = {
 			"tg_tickets.routing.availability.go_offline_when_idle",
 			"tg_tickets.routing.assign.drain_all",
 			"tg_tickets.routing.assign.return_unanswered",
+			# lifecycle (tg_tickets/lifecycle/): solved tickets due for their warning or close
+			"tg_tickets.lifecycle.auto_close.run",
+			"tg_tickets.lifecycle.ratings.run",
+			"tg_tickets.lifecycle.escalation.run",
+			# notifications held by quiet hours or a burst go out as one summary (tg_tickets/notify/)
+			"tg_tickets.notify.deliver.flush",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;
@@ -145,12 +173,36 @@ tg_tickets_alert_agents = ["tg_tickets.telegram.agents.alert_agents"]
 tg_tickets_check_assignee = ["tg_tickets.routing.agents.check_assignee"]
 # who took it (ticket doc, previous assignee, reason): the ticket's forum topic says so
 tg_tickets_on_ticket_assigned = ["tg_tickets.telegram.topics.on_ticket_assigned"]
+# an inline button Telegram's edge does not handle (chat, data, sender_id): the domain that made it answers
+tg_tickets_on_button_pressed = [
+	"tg_tickets.lifecycle.auto_close.on_button_pressed",
+	"tg_tickets.lifecycle.ratings.on_button_pressed",
+]
+# a private message while the chat has no open ticket (chat, text): a rating's comment is taken by ratings
+tg_tickets_claim_customer_reply = ["tg_tickets.lifecycle.ratings.on_customer_reply"]
+# customers' texts scored as they are stored, and each ticket's trend kept (tg_tickets/lifecycle/sentiment_trend.py)
+tg_tickets_customer_text_sentiment = ["tg_tickets.lifecycle.sentiment_trend.score_texts"]
+tg_tickets_on_customer_messages_stored = [
+	"tg_tickets.lifecycle.sentiment_trend.update_trends",
+	"tg_tickets.lifecycle.escalation.mark_due",
+	# the assignee hears of new customer messages (tg_tickets/notify/deliver.py)
+	"tg_tickets.notify.deliver.on_customer_messages",
+]
+# a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
+tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
+# agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)
+tg_tickets_notify_agents = ["tg_tickets.notify.deliver.notify_agents"]
+tg_tickets_notification_channels = ["tg_tickets.notify.deliver.channels"]
+# hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
+tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [
 	"tg_tickets.sla.demo.make_default_policy",
 	# teams before any demo ticket exists (the Telegram demo makes the tickets), so they are routed
 	"tg_tickets.routing.demo.make_demo_teams",
+	# auto-close, ratings and escalation rules (tg_tickets/lifecycle/demo.py)
+	"tg_tickets.lifecycle.demo.make_demo_rules",
 	"tg_tickets.telegram.demo.make_demo_messages",
 	# canned responses and knowledge-base articles (tg_tickets/replies/demo.py)
 	"tg_tickets.replies.demo.make_demo_replies",

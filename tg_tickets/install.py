@@ -9,8 +9,11 @@ ROLES = ("Tickets Member", "Tickets Admin", "Tickets Owner")
 
 
 def after_install():
+	from tg_tickets.patches.v1_0 import notification_defaults
+
 	after_migrate()
 	offer_tickets_to_global_search()
+	notification_defaults.execute()
 
 
 def after_migrate():
@@ -20,6 +23,7 @@ def after_migrate():
 	ensure_roles()
 	ensure_permissions()
 	ensure_search_table()
+	ensure_notification_menu_item()
 	recount_agents()
 	ensure_queue_dashboard_block()
 
@@ -66,6 +70,17 @@ def ensure_queue_dashboard_block():
 	else:
 		frappe.get_doc({"doctype": "Custom HTML Block", "name": QUEUE_DASHBOARD_BLOCK, "__newname": QUEUE_DASHBOARD_BLOCK,
 			**values}).insert(ignore_permissions=True)
+
+
+def ensure_notification_menu_item():
+	"""The user menu's "My notification preferences" (Navbar Settings), added once: the list route takes each
+	user to their own preferences (tg_tickets/notify/)."""
+	settings = frappe.get_single("Navbar Settings")
+	route = "/app/agent-notification-preferences"
+	if any(row.route == route for row in settings.settings_dropdown):
+		return
+	settings.append("settings_dropdown", {"item_label": "My notification preferences", "item_type": "Route", "route": route})
+	settings.save(ignore_permissions=True)
 
 
 def ensure_roles():

@@ -156,8 +156,8 @@ def _saved_ticket(doc):
 
 # The doctypes that belong to a ticket, and the field naming it.
 TICKET_LINK_FIELD = {
-	"Telegram Message": "ticket", "SLA Notification": "ticket", "Ticket Status Log": "ticket",
-	"Knowledge Base Article Send": "ticket",
+	"Telegram Message": "ticket", "SLA Notification": "ticket", "Ticket Status Log": "ticket", "Ticket Rating": "ticket",
+	"Escalation Log": "ticket", "Knowledge Base Article Send": "ticket",
 }
 
 

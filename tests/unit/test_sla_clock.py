@@ -280,3 +280,15 @@ def test_no_target_no_state():
 def test_bad_input_is_refused_with_a_value_error(make):
 	with pytest.raises(ValueError):
 		make()
+
+
+def test_time_after_counts_business_seconds_from_any_instant():
+	cal = office()
+	# Friday 16:00 + 3 business hours: 1 h on Friday, lunch-free Monday morning 9–11
+	assert cal.time_after(berlin(2026, 3, 13, 16), 3 * H) == berlin(2026, 3, 16, 11)
+	# from the night: the clock starts at the next opening
+	assert cal.time_after(berlin(2026, 3, 16, 2), 0) == berlin(2026, 3, 16, 9)
+	assert cal.time_after(berlin(2026, 3, 16, 11), 2 * H) == berlin(2026, 3, 16, 14)
+	assert BusinessCalendar("UTC").time_after(datetime(2026, 3, 16, 2, tzinfo=UTC), 90) == datetime(2026, 3, 16, 2, 1, 30, tzinfo=UTC)
+	with pytest.raises(ValueError):
+		cal.time_after(datetime(2026, 3, 16, 2), H)

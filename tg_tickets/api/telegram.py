@@ -15,7 +15,7 @@ CONVERSATION_FIELDS = [
 	"name", "direction", "chat", "sender_id", "sender_name", "agent", "is_agent_reply", "telegram_date", "creation",
 	"text", "media_type", "media_meta", "attachments", "previous_text", "edit_history", "edited_at", "is_deleted",
 	"deleted_at", "flagged", "flag_reason", "moved_from_ticket", "ticket", "status", "failure_reason", "sent_at",
-	"next_attempt_at", "attempts", "part", "topic_id",
+	"next_attempt_at", "attempts", "part", "topic_id", "sentiment", "sentiment_scored",
 ]
 
 
@@ -57,6 +57,7 @@ def conversation(ticket: str) -> dict:
 		row["files"] = [files.get(f, {"name": f}) for f in json.loads(row.pop("attachments") or "[]")]
 		row["media"] = json.loads(row.pop("media_meta") or "null")
 		row["edits"] = json.loads(row.pop("edit_history") or "[]")
+		row["sentiment"] = row["sentiment"] if row.pop("sentiment_scored") else None
 	ticket_files = frappe.get_all(
 		"File", filters={"attached_to_doctype": "Ticket", "attached_to_name": ticket, "is_folder": 0},
 		fields=["name", "file_name", "file_url", "file_size"], order_by="creation asc",
@@ -74,6 +75,8 @@ def conversation(ticket: str) -> dict:
 		"closed": closed,
 		"has_chat": bool(chats),
 		"ticket_files": ticket_files,
+		"sentiment": doc.get("sentiment") if doc.get("sentiment_trend") else None,
+		"sentiment_trend": json.loads(doc.get("sentiment_trend") or "[]"),
 	}
 
 

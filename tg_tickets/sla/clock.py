@@ -135,6 +135,11 @@ class BusinessCalendar:
 	def business_seconds(self, start: datetime, end: datetime) -> float:
 		return sum((e - s).total_seconds() for s, e in self.open_intervals(start, end))
 
+	def time_after(self, start: datetime, seconds: float) -> datetime:
+		"""The instant `seconds` of business time after `start` (other domains count their own deadlines in a
+		policy's business hours with it, e.g. auto-close)."""
+		return _time_when_used(self, [(start, None)], max(float(seconds), 0.0)) or _aware(start, "start")
+
 
 # --- status history --------------------------------------------------------------------------------------
 

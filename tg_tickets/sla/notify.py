@@ -116,24 +116,56 @@ class Outbox:
 
 	def __init__(self):
 		self.alerts: list[tuple[str, str, str]] = []  # (ticket, user, subject)
+		self.kinds: dict[tuple[str, str, str], str] = {}  # alert → the kind of notification it is
 
 	def add(self, ticket, event: clock.Event, recipients: list[str], due) -> None:
 		subject = subject_for(ticket, event, format_datetime(due) if due else "—")
-		self.alerts.extend((ticket.name, user, subject) for user in recipients)
+		for user in recipients:
+			self.alerts.append((ticket.name, user, subject))
+			self.kinds[(ticket.name, user, subject)] = NOTIFICATION_KINDS[event.kind]
 
 	def discard(self, ticket_name: str) -> None:
 		self.alerts = [a for a in self.alerts if a[0] != ticket_name]
 
 	def flush(self) -> None:
+		"""Each channel gets the alerts its recipients take on it now (their notification preferences)."""
 		if not self.alerts:
 			return
-		desk_notifications(self.alerts)
+		allowed = channels_by_kind(self.alerts, self.kinds)
+		takes = lambda alert, channel: channel in allowed.get((self.kinds[alert], alert[1]), ALL_CHANNELS)  # noqa: E731
+		desk = [a for a in self.alerts if takes(a, "desk")]
+		if desk:
+			desk_notifications(desk)
 		by_user: dict[str, list[tuple[str, str]]] = {}
-		for ticket, user, subject in self.alerts:
-			by_user.setdefault(user, []).append((ticket, subject))
+		direct: dict[str, list[tuple[str, str]]] = {}
+		for alert in self.alerts:
+			ticket, user, subject = alert
+			if takes(alert, "email"):
+				by_user.setdefault(user, []).append((ticket, subject))
+			if takes(alert, "telegram"):
+				direct.setdefault(user, []).append((ticket, subject))
 		email_digest.queue_digests(by_user)
-		direct_alerts(by_user)
+		direct_alerts(direct)
 		self.alerts = []
+
+
+NOTIFICATION_KINDS = {"reminder": "SLA reminder", "breach": "SLA breach", "escalation": "Escalation"}
+ALL_CHANNELS = frozenset({"desk", "email", "telegram"})
+
+
+def channels_by_kind(alerts, kinds) -> dict[tuple[str, str], frozenset]:
+	"""(kind, user) → the channels the user takes that kind on now (NOTIFICATION_CHANNELS); all when no
+	domain answers."""
+	users_by_kind: dict[str, set[str]] = {}
+	for alert in alerts:
+		users_by_kind.setdefault(kinds[alert], set()).add(alert[1])
+	found = {}
+	for kind, users in users_by_kind.items():
+		for answer in events.emit(events.NOTIFICATION_CHANNELS, kind, sorted(users)):
+			if answer is not None:
+				found.update({(kind, user): frozenset(channels) for user, channels in answer.items()})
+				break
+	return found
 
 
 def desk_notifications(alerts: list[tuple[str, str, str]]) -> None:

@@ -346,3 +346,12 @@ def on_ticket_trash(ticket, method=None) -> None:
 	"""doc_events Ticket.on_trash: the ticket's status history and SLA notification records go with it."""
 	frappe.db.delete("Ticket Status Log", {"ticket": ticket.name})
 	frappe.db.delete("SLA Notification", {"ticket": ticket.name})
+
+
+def business_time_after(policy_name: str | None, start, hours: float):
+	"""BUSINESS_TIME_AFTER: `hours` of the policy's business time after `start` (naive, system time zone);
+	None when there is no such policy (the caller counts wall-clock hours)."""
+	if not policy_name or not frappe.db.exists("SLA Policy", policy_name):
+		return None
+	calendar = policy.load(policy_name).calendar
+	return to_naive(calendar.time_after(to_aware(start), float(hours) * 3600))

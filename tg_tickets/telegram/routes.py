@@ -1,7 +1,9 @@
 """What each inbound record means, one handler per kind (HANDLERS): keep the Linked Chat current, store the
 Telegram Message, and route it — a ticket's forum topic → that ticket (an agent's post, relayed to the
-customer); a private chat with an open ticket → appended; a reply to a SOLVED ticket → reopened; no ticket →
-the bot's intake form; the General topic or a group's main chat → flagged for agents.
+customer); a private chat with an open ticket → appended; a message a domain waits for (a rating's comment) →
+its ticket; a reply to a SOLVED ticket (or a CLOSED one inside its reopen window) → reopened; after a ticket
+closed under an auto-close rule → a follow-up ticket linked to it; no ticket → the bot's intake form; the
+General topic or a group's main chat → flagged for agents.
 
 Ticket operations are the hub's (tg_tickets.tickets.conversation); replies go to the outbox. Runs inside the
 inbox job's transaction; never commits, never talks to Telegram.
@@ -16,7 +18,7 @@ from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datet
 from tg_tickets.telegram import intake_flow, topics
 from tg_tickets.telegram.records import GENERAL_TOPIC_ID, InboundRecord
 from tg_tickets.tickets import assignment, bulk, conversation, queries, realtime
-from tg_tickets.tickets.fields import SOLVED
+from tg_tickets.tickets.fields import CLOSED, SOLVED
 from tg_tickets.tickets.outbox import queue_message
 
 FLAGGED_PREFIX = "tf:c:"  # "Create ticket" button under a flagged message (+ the message's 10-character name)
@@ -24,7 +26,7 @@ FLAGGED_PREFIX = "tf:c:"  # "Create ticket" button under a flagged message (+ th
 MESSAGE_FIELDS = (
 	"direction", "message_kind", "ticket", "chat", "chat_id", "sender_id", "sender_name", "message_id", "topic_id",
 	"reply_to_message_id", "telegram_date", "text", "media_type", "media_meta", "message_key", "is_agent_reply",
-	"is_deleted", "flagged", "part", "attempts",
+	"is_deleted", "flagged", "part", "attempts", "sentiment", "sentiment_scored",
 )
 
 
@@ -46,6 +48,7 @@ class BatchContext:
 		self.sessions = set()
 		self.current_ticket = {}
 		self.mirroring = False
+		self.scores: dict[str, list[float]] = {}  # per ticket, the sentiment of its new customer messages, in order
 
 	def prefetch(self, records: list[InboundRecord]) -> None:
 		self.mirroring = bool(topics.topic_group())
@@ -74,12 +77,15 @@ class BatchContext:
 		if self.chats.get(chat) != wanted_chat(record):
 			return False
 		ticket = self.current_ticket.get(chat)
-		return ticket is not None and ticket[1] != SOLVED
+		return ticket is not None and ticket[1] not in (SOLVED, CLOSED)
 
 	def insert_followups(self, records: list[InboundRecord]) -> None:
 		"""The plain follow-ups collected by the inbox job, in one statement."""
+		if not records:
+			return
 		values = []
-		for record in records:
+		scores = conversation.customer_sentiments([record.text or "" for record in records])
+		for record, score in zip(records, scores):
 			chat = str(record.chat_id)
 			ticket = self.current_ticket[chat][0]
 			at = local_time(record.date)
@@ -87,9 +93,11 @@ class BatchContext:
 				"Incoming", "Message", ticket, chat, chat, str(record.sender_id) if record.sender_id else None,
 				record.sender_name, record.message_id or 0, record.topic_id or 0, record.reply_to_msg_id or 0, at,
 				record.text or "", record.media_type, json.dumps(record.media) if record.media else None,
-				record.message_key, 0, 0, 0, 0, 0,
+				record.message_key, 0, 0, 0, 0, 0, score or 0, 0 if score is None else 1,
 			))
 			self.touch(chat, at, ticket)
+			if score is not None:
+				self.scores.setdefault(ticket, []).append(score)
 		bulk.insert_rows("Telegram Message", MESSAGE_FIELDS, values)
 
 	def touch(self, chat_id: str, at, ticket: str | None):
@@ -107,6 +115,7 @@ class BatchContext:
 				set l.last_message_at = greatest(ifnull(l.last_message_at, v.at), v.at)""",
 				[x for pair in items for x in pair],
 			)
+		conversation.customer_messages_stored(self.scores)
 		realtime.notify_conversation_changed(self.tickets)
 
 
@@ -165,6 +174,11 @@ def insert_message(record: InboundRecord, context: BatchContext, **values) -> st
 		"message_key": record.message_key,
 		**values,
 	})
+	if doc.ticket and doc.direction == "Incoming" and not doc.is_agent_reply and doc.text:
+		[score] = conversation.customer_sentiments([doc.text])
+		if score is not None:
+			doc.sentiment, doc.sentiment_scored = score, 1
+			context.scores.setdefault(doc.ticket, []).append(score)
 	doc.set_new_name()
 	doc.set_user_and_timestamp()
 	doc.db_insert()
@@ -204,9 +218,19 @@ def handle_private(record: InboundRecord, chat: str, context: BatchContext) -> N
 		intake_flow.run(chat, record, {"text": record.text or ""}, json.loads(session or "null"), local_time(record.date))
 		return
 	found = queries.current_ticket(chat)
+	if not found or found[1] in (SOLVED, CLOSED):
+		claimed = conversation.claim_customer_reply(chat, record.text or "")
+		if claimed:
+			insert_message(record, context, ticket=claimed)
+			return
 	if found:
 		ticket, status = found
 		conversation.customer_message_added(ticket, status, record.sender_name, record.text or f"[{record.media_type}]")
+		insert_message(record, context, ticket=ticket)
+		return
+	previous = queries.closed_ticket_to_follow_up(chat)
+	if previous:
+		ticket = conversation.follow_up_ticket(previous, chat, record.sender_name, record.text or f"[{record.media_type}]")
 		insert_message(record, context, ticket=ticket)
 		return
 	insert_message(record, context)
@@ -228,6 +252,12 @@ def handle_topic_group(record: InboundRecord, chat: str, context: BatchContext) 
 		return
 	agent = frappe.db.get_value("Telegram Agent", {"telegram_user_id": str(record.sender_id)}, "user")
 	insert_message(record, context, ticket=ticket, is_agent_reply=1, agent=agent)
+	if record.command:
+		# a command for the helpdesk (e.g. /escalate reason): answered in the topic, never sent to the customer
+		answer = conversation.topic_command(ticket, agent, record.text or "")
+		if answer is not None:
+			queue_message(chat, answer, ticket=ticket, topic_id=topic_id, reply_to_message_id=record.message_id)
+			return
 	conversation.relay_topic_reply(ticket, record.text or "", agent)
 
 
@@ -278,15 +308,20 @@ def handle_callback(record: InboundRecord, context: BatchContext) -> None:
 		answer = claim_from_topic(data.removeprefix(topics.CLAIM_PREFIX), record)
 		queue_message(chat, answer, kind="Callback Answer", extra={"query_id": record.query_id})
 		return
-	queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 	if data.startswith(FLAGGED_PREFIX):
+		queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 		message = data.removeprefix(FLAGGED_PREFIX)
 		if frappe.db.get_value("Telegram Message", message, "flagged"):
 			ticket = conversation.ticket_from_message(message)
 			queue_message(chat, f"Ticket #{ticket} created from this message.", reply_to_message_id=record.callback_message_id)
 		return
 	if intake_flow.is_intake_callback(data):
+		queue_message(chat, "", kind="Callback Answer", extra={"query_id": record.query_id})
 		intake_flow.on_callback(chat, record, data, local_time(record.date))
+		return
+	# Buttons other domains made (auto-close, ratings): theirs to act on and to answer.
+	answer = conversation.button_pressed(chat, data, record.sender_id)
+	queue_message(chat, answer or "", kind="Callback Answer", extra={"query_id": record.query_id})
 
 
 def claim_from_topic(ticket_name: str, record: InboundRecord) -> str:

@@ -145,6 +145,11 @@ def ring_bell(ticket, assigned_by: str) -> None:
 	e-mails, which a burst of routed tickets turns into a queue of jobs ahead of the Telegram deliveries."""
 	now = now_datetime()
 	subject = _("{0} assigned you ticket #{1}: {2}").format(_user_name(assigned_by), ticket.name, ticket.title or "")
+	if frappe.get_hooks(events.NOTIFY_AGENTS):
+		# the assignee's preferences decide: bell, e-mail, Telegram DM (tg_tickets/notify/)
+		events.emit(events.NOTIFY_AGENTS, "Assigned to me", ticket.name, {ticket.assigned_to: subject},
+			from_user=assigned_by, log_type="Assignment")
+		return
 	bulk.insert_rows(
 		"Notification Log",
 		["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "subject", "document_type",

@@ -26,7 +26,10 @@ TITLE_LENGTH = 140
 def reply_chats(ticket) -> list[str]:
 	"""The chats a reply goes to: the ticket's first private chat, else its first chat that is not a forum."""
 	chats = [row.chat for row in ticket.chats]
-	types = queries.chat_types(chats)
+	return pick_reply_chat(chats, queries.chat_types(chats))
+
+
+def pick_reply_chat(chats: list[str], types: dict[str, str]) -> list[str]:
 	private = [c for c in chats if types.get(c) == "Private"]
 	if private:
 		return private[:1]
@@ -128,18 +131,127 @@ def agent_reply_sent(ticket: str, sent_at) -> None:
 
 
 def customer_message_added(ticket: str, status: str, sender: str | None, text: str) -> None:
-	"""A customer's message joined `ticket` (status before it): a SOLVED ticket reopens rather than a new one
-	being opened; CUSTOMER_MESSAGE_ADDED lets the forum topic mirror it."""
-	if status == SOLVED:
-		reopen(ticket)
+	"""A customer's message joined `ticket` (status before it): a SOLVED ticket, or a CLOSED one inside its
+	reopen window (queries.current_tickets offers no other), reopens rather than a new one being opened;
+	CUSTOMER_MESSAGE_ADDED lets the forum topic mirror it."""
+	if status in (SOLVED, CLOSED):
+		reopen(ticket, _("the customer wrote again"))
 	events.emit(events.CUSTOMER_MESSAGE_ADDED, ticket, sender, text)
 
 
-def reopen(ticket: str) -> None:
+def reopen(ticket: str, reason: str | None = None) -> None:
 	doc = frappe.get_doc("Ticket", ticket)
+	previous = doc.status
 	doc.status = "OPEN"
 	doc.flags.ignore_permissions = True
 	doc.save()
+	if reason and previous in (SOLVED, CLOSED):
+		doc.add_comment("Info", _("Reopened: {0}").format(reason))
+
+
+def close_by_system(ticket: str, reason: str) -> None:
+	"""The system closes the ticket (auto-close): closed_by stays empty, closed_by_system is set and the reason
+	goes on the ticket and into its history. A full save, so every domain reacts as to any close."""
+	doc = frappe.get_doc("Ticket", ticket)
+	doc.status = CLOSED
+	doc.close_reason = reason
+	doc.flags.closed_by_system = True
+	doc.flags.ignore_permissions = True
+	doc.save()
+	doc.add_comment("Info", _("Closed by the system: {0}").format(reason))
+
+
+def message_customer(ticket: str, text: str, buttons: list | None = None) -> list[str]:
+	"""A message from the helpdesk itself (not an agent) to the ticket's customer chat, with optional inline
+	buttons [[(label, data)]]; nothing is queued for a ticket without a chat."""
+	doc = frappe.get_doc("Ticket", ticket)
+	names = []
+	for chat in reply_chats(doc):
+		names += outbox.queue_message(chat, text, ticket=ticket, buttons=buttons)
+	if names:
+		realtime.notify_conversation_changed([ticket])
+	return names
+
+
+def message_customers(messages: dict[str, tuple[str, list | None]]) -> dict[str, list[str]]:
+	"""{ticket: (text, buttons)} from the helpdesk to each ticket's customer chat, in a few statements; returns
+	{ticket: message names} (tickets without a chat are left out)."""
+	chats_of = queries.chats_of_tickets(list(messages))
+	types = queries.chat_types([c for chats in chats_of.values() for c in chats])
+	rows, order = [], []
+	for ticket, (text, buttons) in messages.items():
+		for chat in pick_reply_chat(chats_of.get(ticket, []), types):
+			rows.append({"chat": chat, "text": text, "ticket": ticket, "buttons": buttons})
+			order.append(ticket)
+	names = outbox.queue_many(rows)
+	found: dict[str, list[str]] = {}
+	for ticket, name in zip(order, names):
+		found.setdefault(ticket, []).append(name)
+	realtime.notify_conversation_changed(list(found))
+	return found
+
+
+def button_pressed(chat: str, data: str, sender_id: str | None) -> str | None:
+	"""An inline button the Telegram edge does not know: the domain that made it answers (BUTTON_PRESSED);
+	the first answer is what the presser sees. None when no domain claims it."""
+	for answer in events.emit(events.BUTTON_PRESSED, str(chat), data, str(sender_id or "")):
+		if answer is not None:
+			return answer
+	return None
+
+
+def claim_customer_reply(chat: str, text: str) -> str | None:
+	"""A private message while none of the chat's tickets is open: the ticket of the domain that was waiting
+	for it (CUSTOMER_REPLY_EXPECTED), or None to route it as usual."""
+	for ticket in events.emit(events.CUSTOMER_REPLY_EXPECTED, str(chat), text or ""):
+		if ticket:
+			return ticket
+	return None
+
+
+def customer_sentiments(texts: list[str]) -> list[float | None]:
+	"""The sentiment of each customer text (CUSTOMER_TEXT_SENTIMENT); None for each when nothing scores."""
+	for scores in events.emit(events.CUSTOMER_TEXT_SENTIMENT, list(texts)):
+		if scores is not None:
+			return list(scores)
+	return [None] * len(texts)
+
+
+def customer_messages_stored(scores: dict[str, list[float]]) -> None:
+	"""Scored customer messages were stored: {ticket: their scores, in order} (CUSTOMER_MESSAGES_STORED)."""
+	if scores:
+		events.emit(events.CUSTOMER_MESSAGES_STORED, dict(sorted(scores.items())))
+
+
+def topic_command(ticket: str, user: str | None, text: str) -> str | None:
+	"""An agent's command in the ticket's forum topic (TOPIC_COMMAND): the answer for the topic, or None when
+	no domain knows the command (the text is then relayed to the customer as any post)."""
+	for answer in events.emit(events.TOPIC_COMMAND, ticket, user, text or ""):
+		if answer is not None:
+			return answer
+	return None
+
+
+def follow_up_ticket(previous: str, chat: str, sender: str | None, text: str) -> str:
+	"""A customer wrote after `previous` was closed for good: a new ticket linked to it (its category and
+	priority carried over), and the customer is told its ID."""
+	old = frappe.get_doc("Ticket", previous)
+	first_line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+	ticket = frappe.get_doc({
+		"doctype": "Ticket",
+		"title": (first_line or _("Follow-up to #{0}").format(previous))[:TITLE_LENGTH],
+		"status": "NEW",
+		"priority": old.priority,
+		"category": old.category,
+		"description": text,
+		"chats": [{"chat": chat}],
+		"customer_telegram_id": old.customer_telegram_id or chat,
+		"follow_up_of": previous,
+	}).insert(ignore_permissions=True)
+	ticket.add_comment("Info", _("Follow-up to #{0}, which was closed").format(previous))
+	outbox.queue_message(chat, _("We opened ticket #{0} for your message (a follow-up to #{1}).").format(ticket.name, previous), ticket=ticket.name)
+	realtime.notify_ticket_changed(ticket.name)
+	return ticket.name
 
 
 # --- tickets from messages --------------------------------------------------------------------------------

@@ -18,6 +18,29 @@ OUTBOX_QUEUED = "tg_tickets_on_outbox_queued"
 # Alert agents directly ({user: text}): each channel that can reach an agent (Telegram DM to linked accounts)
 # returns the names of what it queued.
 ALERT_AGENTS = "tg_tickets_alert_agents"
+# A customer or agent pressed an inline button the Telegram edge does not handle itself (chat, data,
+# sender_id): the domain that made the button acts and returns the answer the presser sees (None: not mine).
+BUTTON_PRESSED = "tg_tickets_on_button_pressed"
+# `hours` after `start` counted in an SLA policy's business hours (policy, start, hours): the SLA domain
+# answers with the naive datetime (system time zone); no answer means wall-clock hours.
+BUSINESS_TIME_AFTER = "tg_tickets_business_time_after"
+# A customer wrote privately while none of their tickets is open (chat, text): a domain waiting for an answer
+# from this chat (a rating's comment) takes the message and returns the ticket it belongs to; None: not mine.
+CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
+# Customers' message texts about to be stored (list of texts): a scorer returns one sentiment in [-1, 1] (or
+# None) per text, in order; the first scorer's answer is stored on the messages.
+CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
+# Scored customer messages were stored ({ticket: their scores, oldest first}): the tickets' trend follows.
+CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
+# An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
+# the command acts and returns what the topic is told; None: not its command.
+TOPIC_COMMAND = "tg_tickets_on_topic_command"
+# Notify agents ({user: text}) of one kind about one ticket (kind, ticket, messages, from_user=None,
+# log_type="Alert"): the notify domain delivers by each user's preferences (bell, e-mail, Telegram DM).
+NOTIFY_AGENTS = "tg_tickets_notify_agents"
+# Which channels a kind of notification may use now, per user (kind, users) → {user: {"desk", "email",
+# "telegram"}}: for domains that deliver their own (the SLA's digests). No answer: every channel.
+NOTIFICATION_CHANNELS = "tg_tickets_notification_channels"
 
 
 def emit(event: str, *args, **kwargs) -> list:

@@ -14,6 +14,11 @@ from tg_tickets.tickets.fields import CLOSED, PRIORITY_RANK, STATUS_RANK
 SERVER_MAINTAINED = {
 	"closed_at", "closed_by", "file_count", "comment_count", "last_comment", "status_rank", "priority_rank",
 	"waiting_since", "held_since",
+	# lifecycle automation (tg_tickets/lifecycle/): auto-close, follow-ups, ratings, sentiment
+	"auto_close_rule", "auto_close_at", "auto_close_warned_at", "next_auto_close_event_at", "closed_by_system",
+	"close_reason", "reopen_until", "follow_up_of", "reopen_count", "rating", "rating_comment", "rated_assignee",
+	"rated_at", "rating_request_at", "sentiment", "sentiment_trend", "escalated_at", "last_reopened_at",
+	"next_escalation_at",
 }
 
 
@@ -76,7 +81,11 @@ def apply_status_rules(ticket) -> None:
 
 	if ticket.status == CLOSED:
 		ticket.closed_at = now_datetime()
-		ticket.closed_by = frappe.session.user
+		# The system (auto-close) closes with its reason; a person's close clears a reason left from before.
+		ticket.closed_by_system = 1 if ticket.flags.closed_by_system else 0
+		ticket.closed_by = None if ticket.flags.closed_by_system else frappe.session.user
+		if not ticket.flags.closed_by_system:
+			ticket.close_reason = None
 
 
 def assert_open_for_activity(ticket_name: str, what: str) -> None:

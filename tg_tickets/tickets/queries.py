@@ -3,6 +3,7 @@ every query that joins them uses TICKET_CHATS so none forgets the parent type or
 permission checks (callers that serve users read through permission-checked queries or check first)."""
 
 import frappe
+from frappe.utils import now_datetime
 
 from tg_tickets.tickets.fields import CLOSED, SOLVED
 
@@ -11,20 +12,36 @@ TICKET_CHATS = "join `tabTicket Chat` c on c.parent = t.name and c.parenttype = 
 
 
 def current_tickets(chats) -> dict[str, tuple[str, str]]:
-	"""Per chat, the ticket its next message belongs to: its newest open ticket, else its newest SOLVED one
-	(a reply reopens it); (name, status). Chats with neither are absent."""
+	"""Per chat, the ticket its next message belongs to: its newest open ticket, else its newest SOLVED one,
+	else its newest CLOSED one still inside its reopen window (a reply reopens either); (name, status). Chats
+	with none of these are absent."""
 	chats = tuple({str(c) for c in chats if c})
 	if not chats:
 		return {}
 	rows = frappe.db.sql(
 		f"""select c.chat, t.name, t.status from `tabTicket` t {TICKET_CHATS}
-		where c.chat in %s and t.status != %s order by t.status = %s desc, t.creation""",
-		(chats, CLOSED, SOLVED),
+		where c.chat in %s and (t.status != %s or t.reopen_until > %s)
+		order by t.status = %s desc, t.status = %s desc, t.creation""",
+		(chats, CLOSED, now_datetime(), CLOSED, SOLVED),
 	)
 	found = {}
-	for chat, ticket, status in rows:  # last one wins: SOLVED ones first, then open ones, oldest to newest
+	# last one wins: closed ones first, then SOLVED ones, then open ones, each oldest to newest
+	for chat, ticket, status in rows:
 		found[chat] = (ticket, status)
 	return found
+
+
+def closed_ticket_to_follow_up(chat: str) -> str | None:
+	"""The chat's newest ticket when it is CLOSED under an auto-close rule (past its reopen window): a new
+	message from the chat opens a follow-up ticket linked to it. None when the newest ticket is not such."""
+	row = frappe.db.sql(
+		f"""select t.name, t.status, t.auto_close_rule from `tabTicket` t {TICKET_CHATS}
+		where c.chat = %s order by t.creation desc limit 1""",
+		(str(chat),),
+	)
+	if row and row[0][1] == CLOSED and row[0][2]:
+		return row[0][0]
+	return None
 
 
 def current_ticket(chat: str) -> tuple[str, str] | None:

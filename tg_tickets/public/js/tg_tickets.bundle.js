@@ -13,6 +13,7 @@ import { chat_tickets_panel } from "./desk/chat_tickets";
 import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
 import { availability, can_claim, claim, mount_queue_dashboard, open_filtered } from "./desk/routing";
+import { can_escalate, escalate } from "./desk/escalate";
 
 frappe.provide("tg_tickets");
 
@@ -32,6 +33,8 @@ Object.assign(tg_tickets, {
 	tickets_from_messages,
 	// Routing: the navbar's availability, Claim, and the queue dashboard (mounted by the workspace's block).
 	routing: { availability, can_claim, claim, mount_queue_dashboard, open_filtered },
+	// Lifecycle: an agent's Escalate with its reason (side sheet and full form).
+	lifecycle: { can_escalate, escalate },
 	// Reloads the open ticket table (e.g. with a ticket just created).
 	reload_table() {
 		if (window.cur_list && cur_list.doctype === "Ticket") reload_ticket_table(cur_list);

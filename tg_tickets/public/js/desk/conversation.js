@@ -119,7 +119,9 @@ export class Conversation {
 		const rows = data.messages.concat(sending).map((m) => this.message_html(m));
 		this.$list.html(
 			rows.length
-				? (data.truncated ? `<div class="text-muted small">${__("Older messages are not shown.")}</div>` : "") + rows.join("")
+				? this.trend_html(data) +
+						(data.truncated ? `<div class="text-muted small">${__("Older messages are not shown.")}</div>` : "") +
+						rows.join("")
 				: `<div class="text-muted tg-conversation-empty">${__("No Telegram messages on this ticket yet.")}</div>`
 		);
 		this.render_flagged();
@@ -161,12 +163,40 @@ export class Conversation {
 				${outgoing && m.agent ? `<span class="text-muted small">${__("to the customer")}</span>` : ""}
 				${when(m.telegram_date || m.creation)}
 				${status}
+				${outgoing ? "" : this.sentiment_html(m.sentiment)}
 			</div>
 			<div class="tg-tmsg-text">${text_html(m.text)}</div>
 			${this.media_html(m)}
 			${edited}${deleted}${moved}
 			<div class="tg-tmsg-actions">${actions}</div>
 		</div>`;
+	}
+
+	// The customer's mood: a badge per scored message, and the ticket's trend (its last scores as bars).
+	sentiment_html(score) {
+		if (score === null || score === undefined) return "";
+		const value = Number(score);
+		const mood = value <= -0.05 ? "negative" : value >= 0.05 ? "positive" : "neutral";
+		const colour = { negative: "red", positive: "green", neutral: "gray" }[mood];
+		const label = { negative: __("Negative"), positive: __("Positive"), neutral: __("Neutral") }[mood];
+		const shown = (value > 0 ? "+" : "") + value.toFixed(2);
+		return `<span class="indicator-pill ${colour} tg-sentiment" data-sentiment="${mood}" title="${esc(
+			__("Customer sentiment, -1 to 1")
+		)}">${esc(label)} ${esc(shown)}</span>`;
+	}
+
+	trend_html(data) {
+		const scores = data.sentiment_trend || [];
+		if (!scores.length) return "";
+		const bars = scores
+			.map((v) => {
+				const height = Math.max(2, Math.round(Math.abs(v) * 14));
+				const colour = v <= -0.05 ? "var(--red-500)" : v >= 0.05 ? "var(--green-500)" : "var(--gray-500)";
+				return `<span class="tg-trend-bar" style="height:${height}px;background:${colour}" title="${esc(v.toFixed(2))}"></span>`;
+			})
+			.join("");
+		return `<div class="tg-sentiment-trend small text-muted">${__("Customer sentiment (last {0} messages)", [scores.length])}
+			${this.sentiment_html(data.sentiment)}<span class="tg-trend-bars">${bars}</span></div>`;
 	}
 
 	status_html(m) {

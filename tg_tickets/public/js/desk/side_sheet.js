@@ -6,6 +6,7 @@ import { ticket_store } from "./ticket_store";
 import { server } from "./server";
 import { ChatPicker } from "./chat_picker";
 import { Conversation } from "./conversation";
+import { can_escalate, escalate } from "./escalate";
 import { editable_fields, is_closed } from "./ticket_fields";
 
 const esc = badges.esc;
@@ -105,6 +106,7 @@ export class SideSheet {
 				<span class="tg-sheet-sla"></span>
 				<span class="tg-sheet-closed-note hidden">${__("Closed: read-only. Change the status to reopen.")}</span>
 				<button class="btn btn-xs btn-primary tg-sheet-claim hidden" title="${__("Take this ticket")}">${__("Claim")}</button>
+				<button class="btn btn-xs btn-warning tg-sheet-escalate hidden" title="${__("Ask for help on this ticket")}">${__("Escalate")}</button>
 				<a class="btn btn-xs btn-default tg-sheet-form-link" href="#">${__("Full form")}</a>
 				<button class="btn btn-xs btn-default tg-sheet-close" title="${__("Close")}">×</button>
 			</div>
@@ -149,6 +151,13 @@ export class SideSheet {
 			tg_tickets.routing.claim(name).then(
 				(row) => ticket_store.emit(name, row, { saved: "assigned_to" }),
 				() => ticket_store.get_row(name).then((row) => ticket_store.emit(name, row, { refreshed: true }), () => {})
+			);
+		});
+		this.$el.on("click", ".tg-sheet-escalate", () => {
+			const name = this.name;
+			escalate(name).then(
+				() => ticket_store.get_row(name).then((row) => ticket_store.emit(name, row, { refreshed: true }), () => {}),
+				() => {}
 			);
 		});
 		this.conversation = new Conversation({
@@ -228,6 +237,7 @@ export class SideSheet {
 	render_meta() {
 		const row = this.row;
 		this.$el.find(".tg-sheet-claim").toggleClass("hidden", !tg_tickets.routing.can_claim(row));
+		this.$el.find(".tg-sheet-escalate").toggleClass("hidden", !can_escalate(row));
 		this.$el.find(".tg-sheet-sla").html(row.sla_state ? badges.sla(row) : "");
 		this.$el.find(".tg-comment-count").text(row.comment_count || 0);
 		const item = (label, html) => `<div class="tg-meta-item"><div class="text-muted small">${label}</div><div>${html}</div></div>`;

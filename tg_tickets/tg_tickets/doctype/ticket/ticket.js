@@ -13,6 +13,9 @@ frappe.ui.form.on("Ticket", {
 		frm.set_intro(closed ? __("This ticket is closed and read-only. Change its status to reopen it.") : "");
 		render_chat_links(frm);
 		render_conversation(frm);
+		if (!frm.is_new() && tg_tickets.lifecycle.can_escalate(frm.doc)) {
+			frm.add_custom_button(__("Escalate"), () => tg_tickets.lifecycle.escalate(frm.doc.name).then(() => frm.reload_doc(), () => {}));
+		}
 	},
 });
 

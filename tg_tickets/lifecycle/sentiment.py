@@ -1,0 +1,131 @@
+"""Sentiment of a customer's message: a score in [-1, 1], offline, pure (no Frappe import, nothing fetched).
+
+English: VADER (the `vaderSentiment` package, which ships its lexicon and rules; its `compound` score).
+Russian: no maintained offline library exists on PyPI (dostoevsky downloads its model at run time and is
+unmaintained since 2021; lexicons such as ecsentithemelex are for economic news and need tools that
+download binaries), so the app ships its own lexicon (sentiment_lexicon_ru.txt, stems with VADER-scale
+valences) scored with VADER's rules, adapted: a negation (не, нет, ни, без) within the two words before
+flips and damps a word (×-0.74), a booster (очень, крайне, …) adds 0.293 of its sign and a dampener (немного,
+…) takes it away, what comes after "но" counts 1.5× and what came before 0.5×, exclamation marks add
+emphasis, emoji take the valence VADER gives their description, and the sum is normalised as VADER does.
+A text is Russian when it has more Cyrillic than Latin letters. No letters and no emoji: None (not scored).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from vaderSentiment.vaderSentiment import B_INCR, N_SCALAR, SentimentIntensityAnalyzer, normalize
+
+LEXICON_RU = Path(__file__).with_name("sentiment_lexicon_ru.txt")
+MIN_STEM = 2
+NEGATIONS = frozenset({"не", "нет", "ни", "без"})
+BOOSTERS = frozenset({"очень", "крайне", "совсем", "слишком", "реально", "абсолютно", "полностью", "совершенно",
+	"настолько", "так", "жутко", "дико", "безумно", "вообще"})
+DAMPENERS = frozenset({"немного", "слегка", "чуть", "чуточку", "довольно", "несколько"})
+BUT_WORDS = frozenset({"но", "однако"})
+MODIFIERS = NEGATIONS | BOOSTERS | DAMPENERS | BUT_WORDS  # never sentiment words themselves
+EXCLAMATION_BOOST = 0.292  # VADER's, per mark, up to four
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+TOKEN = re.compile(r"[а-яёa-z]+|[!?.,;:]", re.IGNORECASE)
+
+
+@functools.cache
+def english() -> SentimentIntensityAnalyzer:
+	return SentimentIntensityAnalyzer()
+
+
+def load_lexicon(text: str) -> tuple[dict[str, float], dict[str, float]]:
+	"""(stems, exact words) from the lexicon's lines; comments and blank lines skipped."""
+	stems, exact = {}, {}
+	for line in text.splitlines():
+		line = line.strip()
+		if not line or line.startswith("#"):
+			continue
+		word, valence = line.split("\t")
+		word = word.lower().replace("ё", "е")
+		if word.endswith("$"):
+			exact[word[:-1]] = float(valence)
+		else:
+			stems[word] = float(valence)
+	return stems, exact
+
+
+@functools.cache
+def russian_lexicon() -> tuple[dict[str, float], dict[str, float]]:
+	return load_lexicon(LEXICON_RU.read_text(encoding="utf-8"))
+
+
+def word_valence(word: str, stems: dict[str, float], exact: dict[str, float]) -> float:
+	"""The exact entry, else the longest stem the word starts with; 0 for a word the lexicon lacks."""
+	if word in exact:
+		return exact[word]
+	for end in range(len(word), MIN_STEM - 1, -1):
+		valence = stems.get(word[:end])
+		if valence is not None:
+			return valence
+	return 0.0
+
+
+def emoji_valence(text: str) -> float:
+	"""The valence VADER's lexicon gives the descriptions of the emoji in `text` (its own emoji handling)."""
+	analyzer = english()
+	total = 0.0
+	for char in text:
+		description = analyzer.emojis.get(char)
+		if description:
+			total += sum(analyzer.lexicon.get(word, 0.0) for word in description.lower().split())
+	return total
+
+
+def russian_score(text: str, lexicon=None) -> float:
+	stems, exact = lexicon or russian_lexicon()
+	tokens = [t.lower().replace("ё", "е") for t in TOKEN.findall(text)]
+	valences = []
+	clause: list[str] = []  # the words since the last punctuation: a negation or booster acts within it
+	but_at = None
+	for token in tokens:
+		if not token[0].isalpha():
+			clause = []
+			continue
+		valence = 0.0 if token in MODIFIERS else word_valence(token, stems, exact)
+		if valence:
+			if clause and clause[-1] in BOOSTERS:
+				valence += B_INCR if valence > 0 else -B_INCR
+			elif clause and clause[-1] in DAMPENERS:
+				valence -= B_INCR if valence > 0 else -B_INCR
+			if any(w in NEGATIONS for w in clause[-2:]):
+				valence *= N_SCALAR
+		if token in BUT_WORDS and but_at is None:
+			but_at = len(valences)
+		valences.append(valence)
+		clause.append(token)
+	if but_at is not None:
+		valences = [v * 0.5 for v in valences[:but_at]] + [v * 1.5 for v in valences[but_at:]]
+	total = sum(valences) + emoji_valence(text)
+	if total:
+		total += (1 if total > 0 else -1) * min(tokens.count("!"), 4) * EXCLAMATION_BOOST
+	return round(normalize(total), 4)
+
+
+def is_russian(text: str) -> bool:
+	return len(CYRILLIC.findall(text)) > len(LATIN.findall(text))
+
+
+def score(text: str | None) -> float | None:
+	"""The message's sentiment in [-1, 1] (0: neutral); None when there is nothing to score."""
+	text = (text or "").strip()
+	if not text or not (CYRILLIC.search(text) or LATIN.search(text) or any(c in english().emojis for c in text)):
+		return None
+	if is_russian(text):
+		return russian_score(text)
+	return round(english().polarity_scores(text)["compound"], 4)
+
+
+def trend(scores: list[float], window: int = 5) -> float | None:
+	"""The mean of the last `window` scores (oldest first in `scores`); None without any."""
+	last = [s for s in scores if s is not None][-window:]
+	return round(sum(last) / len(last), 4) if last else None

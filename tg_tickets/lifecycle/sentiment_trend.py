@@ -1,0 +1,71 @@
+"""Sentiment in the desk, the Frappe-facing part: scores customers' texts as the inbox stores them
+(CUSTOMER_TEXT_SENTIMENT, scored by the pure sentiment module) and keeps each ticket's trend
+(CUSTOMER_MESSAGES_STORED): `sentiment` is the mean of its last TREND_WINDOW scored customer messages,
+`sentiment_trend` their scores, oldest first (JSON), for the desk to draw, kept by appending each batch's new
+scores (no query over the messages); escalation reads the messages' scores with their times (last_scores).
+Runs in the inbox job's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+
+from tg_tickets.lifecycle import sentiment
+
+# Loaded at import (30 ms): warm RQ workers import this module before forking (worker_preload), so no job
+# reads VADER's lexicon again.
+sentiment.english()
+sentiment.russian_lexicon()
+
+TREND_LENGTH = 10  # scores kept for the desk's trend
+TREND_WINDOW = 5  # the ticket's sentiment: the mean of this many last scores
+
+
+def score_texts(texts: list[str]) -> list[float | None]:
+	return [sentiment.score(text) for text in texts]
+
+
+def last_scores(tickets: list[str], count: int = TREND_LENGTH) -> dict[str, list[tuple]]:
+	"""Each ticket's last `count` customer scores as (received at, score), oldest first (one query, by the
+	ticket index)."""
+	found: dict[str, list[tuple]] = {}
+	if not tickets:
+		return found
+	rows = frappe.db.sql(
+		"""select ticket, telegram_date, sentiment from (
+			select ticket, telegram_date, sentiment,
+			row_number() over (partition by ticket order by telegram_date desc, creation desc) as n
+			from `tabTelegram Message`
+			where ticket in %(tickets)s and direction = 'Incoming' and is_agent_reply = 0 and sentiment_scored = 1
+		) last where n <= %(count)s order by ticket, n desc""",
+		{"tickets": tuple(tickets), "count": count},
+	)
+	for ticket, at, score in rows:
+		found.setdefault(ticket, []).append((at, round(float(score), 2)))
+	return found
+
+
+def update_trends(scores: dict[str, list[float]]) -> None:
+	"""CUSTOMER_MESSAGES_STORED: each ticket's stored trend plus its new scores, the last TREND_LENGTH kept;
+	one read and one UPDATE for the batch (the desk hears of it through the conversation's realtime event)."""
+	if not scores:
+		return
+	stored = dict(frappe.db.sql(
+		"select name, sentiment_trend from `tabTicket` where name in %s", (tuple(scores),)
+	))
+	rows = []
+	for name, new in sorted(scores.items()):
+		if name not in stored:
+			continue
+		values = (json.loads(stored[name] or "[]") + [round(float(v), 2) for v in new])[-TREND_LENGTH:]
+		rows.append((name, sentiment.trend(values, TREND_WINDOW), json.dumps(values)))
+	if not rows:
+		return
+	derived = " union all ".join(["select %s as name, %s as score, %s as trend"] * len(rows))
+	frappe.db.sql(
+		f"""update `tabTicket` t join ({derived}) v on v.name = t.name
+		set t.sentiment = v.score, t.sentiment_trend = v.trend""",
+		[value for row in rows for value in row],
+	)
