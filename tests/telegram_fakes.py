@@ -99,6 +99,10 @@ class FakeSender:
 		self.fail = fail or {}  # chat id → RPC error message (permanent)
 		self.seen_random_ids = set()
 		self.message_ids = itertools.count(500)
+		# Telegram out of reach: "network" (connection refused), "auth" (the bot's token revoked), "flood" (a
+		# FloodWait of a minute on every request); None answers normally again.
+		self.down = None
+		self.refused = 0
 
 	def is_connected(self):
 		return True
@@ -108,14 +112,25 @@ class FakeSender:
 		future = loop.create_future()
 		self.attempts += 1
 		try:
+			self.refuse_while_down(request)
 			outcome, result = future.set_result, self.answer(request)
-		except errors.RPCError as error:
+		except (errors.RPCError, ConnectionError) as error:
 			outcome, result = future.set_exception, error
 		if self.latency is None:
 			outcome(result)
 		else:  # like a network: other tasks run while the request is in flight
 			loop.call_later(self.latency, outcome, result)
 		return future
+
+	def refuse_while_down(self, request):
+		if self.down is None:
+			return
+		self.refused += 1
+		if self.down == "network":
+			raise ConnectionRefusedError(111, "Connection refused")
+		if self.down == "auth":
+			raise self.error(401, "AUTH_KEY_UNREGISTERED", request)
+		raise self.error(420, "FLOOD_WAIT_60", request)
 
 	def error(self, code, message, request):
 		return errors.rpc_message_to_error(types.RpcError(code, message), request)

@@ -124,6 +124,8 @@ scheduler_events = {
 			"tg_tickets.routing.availability.go_offline_when_idle",
 			"tg_tickets.routing.assign.drain_all",
 			"tg_tickets.routing.assign.return_unanswered",
+			# outage mode (tg_tickets/tickets/outage.py): is a listener holding the lock?
+			"tg_tickets.telegram.health.check_listener",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;

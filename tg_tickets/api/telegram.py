@@ -9,6 +9,7 @@ from frappe import _
 from tg_tickets import permissions
 from tg_tickets.telegram import inbox
 from tg_tickets.tickets import conversation as ticket_conversation
+from tg_tickets.tickets import outage
 
 CONVERSATION_LIMIT = 300
 CONVERSATION_FIELDS = [
@@ -116,3 +117,11 @@ def retry_failed_updates(names):
 		frappe.throw(_("Choose the failed updates to retry."))
 	requeued = inbox.requeue_failed([str(n) for n in names][:1000])
 	return {"requeued": requeued}
+
+
+@frappe.whitelist()
+def status() -> dict:
+	"""Outage mode as the desk's banner shows it: active, since, affected areas, reason, queued replies."""
+	if not permissions.can("read"):
+		frappe.throw(_("You cannot see tickets."), frappe.PermissionError)
+	return outage.status()

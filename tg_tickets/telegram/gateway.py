@@ -11,17 +11,26 @@ sending it (demo data, tests, and sites without credentials). Never logs request
 import asyncio
 import json
 
+from tg_tickets.tickets import outage_rules
+
 # Telethon is imported inside the functions that need it: importing it costs seconds without bytecode
 # caches, and RQ work horses (forked per job) that only use the record transport never need it.
 
 NETWORK_BACKOFF = (2, 5, 15, 30, 60, 120, 300)
+# 401s: the bot's token was revoked or its session refused. Not the message's fault: kept queued until fixed.
+AUTH_ERRORS = ("AUTH_KEY_UNREGISTERED", "AUTH_KEY_INVALID", "SESSION_REVOKED", "SESSION_EXPIRED",
+			   "ACCESS_TOKEN_INVALID", "ACCESS_TOKEN_EXPIRED", "BOT_TOKEN_INVALID", "USER_DEACTIVATED")
 
 
 class RetryLater(Exception):
-	def __init__(self, seconds: float, reason: str):
+	"""Try again in `seconds`. `kind` says whether Telegram as a whole is failing us (outage_rules' signal kinds:
+	network, server, flood, auth) or only this request (None)."""
+
+	def __init__(self, seconds: float, reason: str, kind: str | None = None):
 		super().__init__(reason)
 		self.seconds = max(float(seconds), 0.0)
 		self.reason = reason
+		self.kind = kind
 
 
 class PermanentFailure(Exception):
@@ -120,7 +129,9 @@ def classify(error: Exception, attempt: int) -> Exception:
 	"""A Telethon/network error → RetryLater, PermanentFailure, TopicGone or AlreadyDone."""
 	from telethon import errors
 
-	if isinstance(error, (errors.FloodWaitError, errors.SlowModeWaitError, errors.FloodPremiumWaitError)):
+	if isinstance(error, (errors.FloodWaitError, errors.FloodPremiumWaitError)):
+		return RetryLater(error.seconds or 1, f"{type(error).__name__}: wait {error.seconds} s", outage_rules.FLOOD)
+	if isinstance(error, errors.SlowModeWaitError):  # one chat's slow mode, not Telegram's
 		return RetryLater(error.seconds or 1, f"{type(error).__name__}: wait {error.seconds} s")
 	if isinstance(error, errors.RandomIdDuplicateError):
 		return AlreadyDone(str(error))
@@ -130,13 +141,15 @@ def classify(error: Exception, attempt: int) -> Exception:
 		message = getattr(error, "message", "") or ""
 		if message in ("TOPIC_ID_INVALID", "TOPIC_DELETED"):
 			return TopicGone(message)
+		if isinstance(error, errors.UnauthorizedError) or message in AUTH_ERRORS:
+			return RetryLater(network_backoff(attempt), f"Telegram refused the bot's authorization: {message or type(error).__name__}", outage_rules.AUTH)
 		if isinstance(error, (errors.ServerError, errors.TimedOutError)) or (error.code or 0) >= 500:
-			return RetryLater(network_backoff(attempt), f"Telegram server error: {message or type(error).__name__}")
+			return RetryLater(network_backoff(attempt), f"Telegram server error: {message or type(error).__name__}", outage_rules.SERVER)
 		return PermanentFailure(f"{type(error).__name__}: {error}")
 	if isinstance(error, (ConnectionError, OSError, asyncio.TimeoutError, TimeoutError)):
-		return RetryLater(network_backoff(attempt), f"network error: {type(error).__name__}")
+		return RetryLater(network_backoff(attempt), f"network error: {type(error).__name__}", outage_rules.NETWORK)
 	if isinstance(error, ValueError) and "unsuccessful" in str(error):
-		return RetryLater(network_backoff(attempt), "request unsuccessful after Telethon's retries")
+		return RetryLater(network_backoff(attempt), "request unsuccessful after Telethon's retries", outage_rules.NETWORK)
 	return error
 
 

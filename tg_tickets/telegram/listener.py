@@ -16,10 +16,10 @@ import time
 
 import frappe
 
-from tg_tickets.telegram import credentials, locks, normalise
+from tg_tickets.telegram import credentials, gateway, locks, normalise
 from tg_tickets.telegram.inbox import enqueue_processing
 from tg_tickets.telegram.records import InboundRecord
-from tg_tickets.tickets import bulk
+from tg_tickets.tickets import bulk, outage, outage_rules
 
 logger = logging.getLogger("tg_tickets.listener")
 
@@ -214,7 +214,17 @@ async def start_client(client, creds: dict) -> None:
 		await client.start(bot_token=creds["bot_token"])
 	except Exception as error:  # noqa: BLE001 - re-raised as a redacted ListenerError
 		message = redact(f"{type(error).__name__}: {error}", [creds["bot_token"], creds["api_hash"]])
+		report_failure(error, message)
 		raise ListenerError(f"Telegram refused the bot login ({message}). Check the bot token in Tickets Settings.") from None
+	outage.report(outage_rules.OK, ["inbound"])
+
+
+def report_failure(error: Exception, message: str) -> None:
+	"""The listener could not log in or lost Telegram: outage mode hears it (a refused token at once, network
+	errors after a few in a row); `message` is already redacted."""
+	translated = gateway.classify(error, 1)
+	if isinstance(translated, gateway.RetryLater) and translated.kind:
+		outage.report(translated.kind, ["inbound"], reason=f"listener: {message}"[:500])
 
 
 async def drain_outbox(client, stop: asyncio.Event) -> None:
@@ -265,6 +275,9 @@ async def run(bot_id: int, creds: dict, lock: ListenerLock) -> None:
 	try:
 		await client.catch_up()
 		await client.run_until_disconnected()
+	except Exception as error:  # noqa: BLE001 - reported, then re-raised: supervisor restarts the listener
+		report_failure(error, redact(f"{type(error).__name__}: {error}", [creds["bot_token"], creds["api_hash"]]))
+		raise
 	finally:
 		stop.set()
 		for task in tasks:
@@ -292,6 +305,7 @@ def main() -> None:
 			announced = True
 		time.sleep(STANDBY_POLL)
 	print(f"listener active for bot {bot_id}", flush=True)
+	outage.report(outage_rules.LISTENER_PRESENT)
 	try:
 		asyncio.run(run(bot_id, creds, lock))
 	finally:
