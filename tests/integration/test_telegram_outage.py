@@ -130,7 +130,7 @@ def test_a_revoked_bot_token_is_an_outage_at_once_and_keeps_replies_queued(users
 
 	shown = banner(member)
 	assert shown["active"] and shown["affected"] == ["inbound", "outbound", "topics"]
-	assert "AUTH_KEY_UNREGISTERED" in shown["reason"]
+	assert "AuthKeyUnregisteredError" in shown["reason"]
 	assert admin_notifications(shown["name"]) == 1
 	assert statuses(names) == ["Queued"]  # a 401 is not the message's fault: it is not Failed
 

@@ -142,7 +142,7 @@ def classify(error: Exception, attempt: int) -> Exception:
 		if message in ("TOPIC_ID_INVALID", "TOPIC_DELETED"):
 			return TopicGone(message)
 		if isinstance(error, errors.UnauthorizedError) or message in AUTH_ERRORS:
-			return RetryLater(network_backoff(attempt), f"Telegram refused the bot's authorization: {message or type(error).__name__}", outage_rules.AUTH)
+			return RetryLater(network_backoff(attempt), f"Telegram refused the bot's authorization: {type(error).__name__} ({message})", outage_rules.AUTH)
 		if isinstance(error, (errors.ServerError, errors.TimedOutError)) or (error.code or 0) >= 500:
 			return RetryLater(network_backoff(attempt), f"Telegram server error: {message or type(error).__name__}", outage_rules.SERVER)
 		return PermanentFailure(f"{type(error).__name__}: {error}")

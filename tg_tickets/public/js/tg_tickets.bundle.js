@@ -13,6 +13,7 @@ import { chat_tickets_panel } from "./desk/chat_tickets";
 import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
 import { availability, can_claim, claim, mount_queue_dashboard, open_filtered } from "./desk/routing";
+import { outage_banner } from "./desk/outage_banner";
 
 frappe.provide("tg_tickets");
 
@@ -42,3 +43,6 @@ Object.assign(tg_tickets, {
 });
 
 sla_ticker.start();
+// Outage mode: the banner on every desk page while Telegram is not answering.
+tg_tickets.outage_banner = outage_banner;
+$(() => setTimeout(() => outage_banner.mount(), 0));
