@@ -192,3 +192,17 @@ def test_the_record_transport_needs_no_listener():
 def test_only_ticket_users_read_the_banner(outsider):
 	response = outsider.call("tg_tickets.api.telegram.status", http="GET")
 	assert response.status_code == 403
+
+
+def test_the_status_an_admin_checks_names_the_listener_and_what_waits():
+	standby = listener.ListenerLock(listener.credentials.bot_id())
+	found = health.report()
+	assert found["transport"] == "telegram" and found["listener"] is None
+	assert standby.acquire()
+	try:
+		found = health.report()
+	finally:
+		standby.release()
+	assert found["listener"] == standby.token
+	assert found["queued_replies"] == outage.queued_replies() and found["outage"] == {"active": False}
+	assert tg.BOT_TOKEN not in repr(found) and tg.API_HASH not in repr(found)

@@ -22,3 +22,18 @@ def check_listener(now: float | None = None) -> None:
 			outage_rules.LISTENER_MISSING, now=now,
 			reason=frappe._("no Telegram listener holds the lock (check `tg-tickets listen` on the hosts)"),
 		)
+
+
+def report() -> dict:
+	"""What an admin checks first in an incident (`bench --site SITE tg-tickets status`). No secret in it."""
+	bot_id = credentials.bot_id()
+	inbox = dict(frappe.db.sql("select status, count(*) from `tabTelegram Update` where status in ('Pending', 'Failed') group by status"))
+	return {
+		"transport": "record" if delivery.use_record_transport() else "telegram",
+		"bot_id": bot_id,
+		"listener": listener.ListenerLock(bot_id).holder() if bot_id else None,
+		"outage": outage.status(),
+		"queued_replies": outage.queued_replies(),
+		"inbox_pending": inbox.get("Pending", 0),
+		"inbox_failed": inbox.get("Failed", 0),
+	}
