@@ -102,6 +102,9 @@ override_whitelisted_methods = {
 	"frappe.desk.reportview.get_list": "tg_tickets.overrides.reportview.get_list",
 	"frappe.desk.reportview.get_count": "tg_tickets.overrides.reportview.get_count",
 	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
+	# the first-day checklist's steps are the site's real state, not clicks (tg_tickets/onboarding/checklist.py)
+	"frappe.desk.desktop.get_desktop_page": "tg_tickets.onboarding.checklist.get_desktop_page",
+	"frappe.desk.desktop.update_onboarding_step": "tg_tickets.onboarding.checklist.update_onboarding_step",
 }
 
 # Tickets are offered to the awesome bar's global search (Global Search Settings lists the doctypes).

@@ -9,8 +9,11 @@ ROLES = ("Tickets Member", "Tickets Admin", "Tickets Owner")
 
 
 def after_install():
+	from tg_tickets.patches.v1_0 import show_setup_checklist
+
 	after_migrate()
 	offer_tickets_to_global_search()
+	show_setup_checklist.execute()
 
 
 def after_migrate():

@@ -125,3 +125,13 @@ def status() -> dict:
 	if not permissions.can("read"):
 		frappe.throw(_("You cannot see tickets."), frappe.PermissionError)
 	return outage.status()
+
+
+@frappe.whitelist(methods=["POST"])
+def test_connection() -> dict:
+	"""Tickets Settings → Test connection (admins and owners): {'status': 'OK' | 'Failed', 'message': what is wrong}."""
+	from tg_tickets.telegram import connection
+
+	if not permissions.is_admin():
+		frappe.throw(_("Only Tickets Admins and Owners can test the Telegram connection."), frappe.PermissionError)
+	return connection.test_and_record()

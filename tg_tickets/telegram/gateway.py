@@ -10,6 +10,7 @@ sending it (demo data, tests, and sites without credentials). Never logs request
 
 import asyncio
 import json
+import re
 
 from tg_tickets.tickets import outage_rules
 
@@ -43,6 +44,17 @@ class TopicGone(Exception):
 
 class AlreadyDone(Exception):
 	"""Telegram saw this random_id before: the message was delivered by an earlier attempt."""
+
+
+def rpc_name(error) -> str:
+	"""Telegram's error name (ACCESS_TOKEN_INVALID): Telethon's class for a known error keeps only the generic
+	message (BAD_REQUEST) on the instance, so the name is read from the class (AccessTokenInvalidError)."""
+	name = type(error).__name__
+	known = name.endswith("Error") and name not in ("RPCError", "BadRequestError", "UnauthorizedError", "ForbiddenError",
+													"FloodError", "ServerError", "InvalidDCError", "NotFoundError")
+	if known:
+		return re.sub(r"(?<!^)(?=[A-Z])", "_", name[: -len("Error")]).upper()
+	return getattr(error, "message", "") or name
 
 
 def network_backoff(attempt: int) -> float:
@@ -138,7 +150,7 @@ def classify(error: Exception, attempt: int) -> Exception:
 	if isinstance(error, errors.TopicDeletedError):
 		return TopicGone(str(error))
 	if isinstance(error, errors.RPCError):
-		message = getattr(error, "message", "") or ""
+		message = rpc_name(error)
 		if message in ("TOPIC_ID_INVALID", "TOPIC_DELETED"):
 			return TopicGone(message)
 		if isinstance(error, errors.UnauthorizedError) or message in AUTH_ERRORS:
