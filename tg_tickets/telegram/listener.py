@@ -285,6 +285,18 @@ async def run(bot_id: int, creds: dict, lock: ListenerLock) -> None:
 		await client.disconnect()
 
 
+def wait_until_active(lock: ListenerLock, bot_id: int, poll: float = STANDBY_POLL) -> None:
+	"""Standby until this process holds the bot's lock: the active listener renews it every LOCK_RENEW s; once
+	it dies the lock expires within LOCK_TTL and the first standby to poll takes it (at most LOCK_TTL + poll)."""
+	announced = False
+	while not lock.acquire():
+		if not announced:
+			logger.info("standby: another listener holds the lock for bot %s", bot_id)
+			print(f"standby: another listener is active for bot {bot_id}; taking over when it stops", flush=True)
+			announced = True
+		time.sleep(poll)
+
+
 def main() -> None:
 	"""`bench --site SITE tg-tickets listen`: waits as standby until it holds the lock, then listens."""
 	creds = credentials.bot_credentials()
@@ -297,13 +309,7 @@ def main() -> None:
 	if not bot_id:
 		raise ListenerError("The bot token in Tickets Settings is not a valid bot token (expected 123456:ABC…).")
 	lock = ListenerLock(bot_id)
-	announced = False
-	while not lock.acquire():
-		if not announced:
-			logger.info("standby: another listener holds the lock for bot %s", bot_id)
-			print(f"standby: another listener is active for bot {bot_id}; taking over when it stops", flush=True)
-			announced = True
-		time.sleep(STANDBY_POLL)
+	wait_until_active(lock, bot_id)
 	print(f"listener active for bot {bot_id}", flush=True)
 	outage.report(outage_rules.LISTENER_PRESENT)
 	try:
