@@ -78,7 +78,7 @@ def stop_all() -> None:
 
 def make_host_b() -> None:
 	os.makedirs(os.path.join(BENCH_B, "logs"), exist_ok=True)
-	os.makedirs(os.path.join(BENCH_B, "sites", SITE), exist_ok=True)
+	os.makedirs(os.path.join(BENCH_B, "sites", SITE, "logs"), exist_ok=True)
 	for shared in ("apps", "env"):  # the same code and environment (a deploy would install the same versions)
 		link = os.path.join(BENCH_B, shared)
 		if not os.path.lexists(link):
@@ -89,6 +89,9 @@ def make_host_b() -> None:
 			shutil.copy(os.path.join(sites_a, name), os.path.join(sites_b, name))
 	config = json.load(open(os.path.join(sites_a, "common_site_config.json")))
 	config["webserver_port"] = PORTS["B"]  # its own port; the same db_host and redis_* (one MariaDB, one Redis)
+	# RQ queues are named after the bench ("<bench id>:short"); by default the id is the bench's path, which differs
+	# per host: every host must name the same bench id, or its workers listen to queues nobody fills.
+	config["bench_id"] = frappe.utils.get_bench_id()
 	json.dump(config, open(os.path.join(sites_b, "common_site_config.json"), "w"), indent=1)
 	if not os.path.lexists(os.path.join(sites_b, "assets")):
 		os.symlink(os.path.join(sites_a, "assets"), os.path.join(sites_b, "assets"))
@@ -141,7 +144,7 @@ def cleanup(chats: tuple[str, ...]) -> None:
 	frappe.db.commit()
 	for key in ("two_hosts:feed",):
 		frappe.cache.delete(frappe.cache.make_key(key))
-	for key in frappe.cache.scan_iter(frappe.cache.make_key("two_hosts:inflight:") + "*"):
+	for key in frappe.cache.scan_iter(frappe.cache.make_key("two_hosts:inflight:") + b"*"):
 		frappe.cache.delete(key)
 
 
@@ -170,7 +173,7 @@ def wait_until(condition, timeout: float, poll: float = 0.2):
 
 def jobs_ok(process) -> int:
 	with open(process.log_path, errors="replace") as handle:
-		return sum(1 for line in handle if "Job OK" in line or "Successfully completed" in line)
+		return sum(1 for line in handle if "Job OK" in line and "scheduled_job::" not in line)
 
 
 # --- the phases -----------------------------------------------------------------------------------------------
@@ -242,8 +245,8 @@ def listener_phase(listeners: dict, updates: int, chats: tuple[str, ...], rate: 
 			os.killpg(listeners[host].pid, signal.SIGKILL)
 			listeners[host].wait()
 			killed_at = time.time()
+			killed_host = host
 			say(f"listener: SIGKILL to host {host}'s active listener after {n + 1} updates were sent")
-			listeners[f"{host} (restarted)"] = start(host, "listener-restarted", listener_command(host))
 		time.sleep(1 / rate)
 		if killed_at and takeover is None:
 			now_active = active_listener({h: p for h, p in listeners.items() if p.poll() is None})
@@ -254,6 +257,8 @@ def listener_phase(listeners: dict, updates: int, chats: tuple[str, ...], rate: 
 		takeover = (now_active[0], now_active[1] - killed_at) if now_active else None
 	say("listener: " + (f"host {takeover[0]} took over {takeover[1]:.1f} s after the SIGKILL (limit 30 s)"
 						if takeover else "NO takeover within 60 s"))
+	listeners[f"{killed_host} (restarted)"] = start(killed_host, "listener-restarted", listener_command(killed_host))
+	say(f"listener: host {killed_host}'s listener restarted (supervisor's autorestart): it waits as standby")
 	stored = wait_until(lambda: (frappe.db.sql("select count(distinct update_key) from `tabTelegram Update` where update_key in %s",
 											   (tuple(keys),))[0][0] >= len(keys)) or None, 120)
 	rows, distinct = frappe.db.sql("select count(*), count(distinct update_key) from `tabTelegram Update` where update_key in %s",
@@ -265,12 +270,26 @@ def listener_phase(listeners: dict, updates: int, chats: tuple[str, ...], rate: 
 		f"messages {messages[0]} (duplicated {messages[0] - messages[1]})" + ("" if stored else " — NOT all stored within 120 s"))
 
 
-def scheduler_phase() -> None:
-	runs = frappe.db.sql("""select date_format(creation, '%%H:%%i') minute, count(*) from `tabScheduled Job Log`
-		where scheduled_job_type = 'health.check_listener' and creation > now() - interval 10 minute
-		group by minute order by minute""")
-	say("scheduler (host A only): the minute job tg_tickets.telegram.health.check_listener ran "
-		+ (", ".join(f"{count}× at {minute}" for minute, count in runs) or "not yet (the run was shorter than its minute)"))
+MINUTE_JOB = "scheduled_job::tg_tickets.telegram.health.check_listener)"
+
+
+def minute_job_runs(workers: dict) -> dict[str, list[str]]:
+	"""Per host, the minutes (HH:MM) in which its worker finished the scheduler's minute job."""
+	runs = {}
+	for host, process in workers.items():
+		with open(process.log_path, errors="replace") as handle:
+			runs[host] = [line[11:16] for line in handle if "Job OK" in line and MINUTE_JOB in line]
+	return runs
+
+
+def scheduler_phase(workers: dict) -> None:
+	wait_until(lambda: sum(len(r) for r in minute_job_runs(workers).values()) >= 2, 150, poll=2)
+	runs = minute_job_runs(workers)
+	minutes = sorted(m for r in runs.values() for m in r)
+	twice = sorted({m for m in minutes if minutes.count(m) > 1})
+	say(f"scheduler (host A only): the minute job health.check_listener ran {len(minutes)} times "
+		f"(host A's worker {len(runs['A'])}, host B's worker {len(runs['B'])}) in minutes {', '.join(minutes) or '-'}; "
+		f"twice in a minute: {', '.join(twice) if twice else 'never'}")
 
 
 def listener_command(host: str) -> list[str]:
@@ -305,7 +324,7 @@ def main() -> None:
 		web_phase(args.requests)
 		jobs_phase(workers, args.jobs)
 		listener_phase(listeners, args.updates, chats, args.rate)
-		scheduler_phase()
+		scheduler_phase(workers)
 	finally:
 		stop_all()
 		cleanup(chats)

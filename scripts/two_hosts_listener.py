@@ -33,8 +33,7 @@ def main(site: str, host: str) -> None:
 	print(f"{host}: ACTIVE at {time.time():.3f} token {lock.token}", flush=True)
 	cache = frappe.cache
 	feed, mine = cache.make_key(FEED), cache.make_key(INFLIGHT + lock.token)
-	for key in cache.scan_iter(cache.make_key(INFLIGHT) + "*"):  # unacknowledged by a listener that is gone
-		key = key.decode() if isinstance(key, bytes) else key
+	for key in cache.scan_iter(cache.make_key(INFLIGHT) + b"*"):  # unacknowledged by a listener that is gone
 		if key != mine:
 			moved = 0
 			while cache.lmove(key, feed, "RIGHT", "LEFT"):

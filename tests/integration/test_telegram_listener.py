@@ -3,6 +3,8 @@ REST reply path used by integrations."""
 
 import asyncio
 import logging
+import threading
+import time
 
 import frappe
 import pytest
@@ -65,6 +67,29 @@ def test_only_one_listener_per_bot_is_active_and_a_standby_takes_over_when_it_di
 	assert not active.renew()  # the old one cannot steal it back
 	standby.release()
 	assert standby.holder() is None
+
+
+def test_a_standby_waits_while_the_active_listener_renews_and_takes_over_once_it_stops(capsys):
+	"""The takeover scripts/two-hosts shows with real processes: listener.main's standby loop (wait_until_active)."""
+	bot_id = tg.user_id()
+	active, standby = listener.ListenerLock(bot_id, ttl=1), listener.ListenerLock(bot_id, ttl=1)
+	assert active.acquire()
+	seen = []
+
+	def active_then_killed():  # renews as the live listener does, then stops (SIGKILL: no release)
+		for _ in range(6):
+			time.sleep(0.3)
+			seen.append((active.renew(), standby.holder()))
+
+	renewer = threading.Thread(target=active_then_killed)
+	renewer.start()
+	listener.wait_until_active(standby, bot_id, poll=0.1)
+	renewer.join()
+
+	assert seen == [(True, active.token)] * 6  # never taken while the active one renewed
+	assert standby.holder() == standby.token and not active.renew()
+	assert capsys.readouterr().out.count("standby: another listener is active") == 1
+	standby.release()
 
 
 def test_send_reply_over_rest_is_queued_then_delivered_by_a_worker(live_site):
