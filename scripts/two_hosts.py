@@ -173,7 +173,7 @@ def wait_until(condition, timeout: float, poll: float = 0.2):
 
 def jobs_ok(process) -> int:
 	with open(process.log_path, errors="replace") as handle:
-		return sum(1 for line in handle if "Job OK" in line and "scheduled_job::" not in line)
+		return sum(1 for line in handle if "Job OK" in line and JOB_ID in line)
 
 
 # --- the phases -----------------------------------------------------------------------------------------------
@@ -201,8 +201,9 @@ def web_phase(requests_per_host: int) -> None:
 
 def jobs_phase(workers: dict, count: int) -> None:
 	before = {host: jobs_ok(process) for host, process in workers.items()}
-	for _ in range(count):
-		frappe.enqueue("frappe.utils.now", queue="short", enqueue_after_commit=False)
+	run = frappe.generate_hash(length=6)
+	for n in range(count):
+		frappe.enqueue("frappe.utils.now", queue="short", enqueue_after_commit=False, job_id=f"{JOB_ID}{run}-{n}")
 	frappe.db.commit()
 	done = wait_until(lambda: sum(jobs_ok(p) - before[h] for h, p in workers.items()) >= count, 300, poll=0.5)
 	per_host = {host: jobs_ok(process) - before[host] for host, process in workers.items()}
@@ -270,6 +271,7 @@ def listener_phase(listeners: dict, updates: int, chats: tuple[str, ...], rate: 
 		f"messages {messages[0]} (duplicated {messages[0] - messages[1]})" + ("" if stored else " — NOT all stored within 120 s"))
 
 
+JOB_ID = "two-hosts-job-"
 MINUTE_JOB = "scheduled_job::tg_tickets.telegram.health.check_listener)"
 
 

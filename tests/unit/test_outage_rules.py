@@ -1,7 +1,11 @@
 """When Telegram counts as down and when as back (tg_tickets/tickets/outage_rules.py, pure)."""
 
 from tg_tickets.tickets import outage_rules as rules
-from tg_tickets.tickets.outage_rules import AREAS, AUTH, FLOOD, LISTENER_MISSING, LISTENER_PRESENT, NETWORK, OK, SERVER
+
+# The signal kinds are the words the Telegram edge sends (gateway.py, listener.py, health.py): spelled out here.
+NETWORK, SERVER, FLOOD, AUTH, OK = "network", "server", "flood", "auth", "ok"
+LISTENER_MISSING, LISTENER_PRESENT = "listener_missing", "listener_present"
+AREAS = ("inbound", "outbound", "topics")
 
 
 def run(signals, state=None):
@@ -52,14 +56,14 @@ def test_a_refused_authorization_takes_everything_down_at_once():
 
 
 def test_short_flood_waits_are_pacing_long_ones_count_and_a_very_long_one_is_an_outage():
-	short = [(FLOOD, t, ["outbound"], rules.COUNTED_FLOOD_WAIT - 1) for t in range(5)]
+	short = [(FLOOD, t, ["outbound"], 9.9) for t in range(5)]
 	state, changes = run(short)
 	assert state == rules.empty_state() and changes == [([], [])] * 5
-	state, changes = run([(FLOOD, t, ["outbound"], rules.COUNTED_FLOOD_WAIT) for t in range(3)])
+	state, changes = run([(FLOOD, t, ["outbound"], 10) for t in range(3)])
 	assert changes == [([], []), ([], []), (["outbound"], [])]
-	state, changes = run([(FLOOD, 1, ["topics"], rules.LONG_FLOOD_WAIT - 1)])
+	state, changes = run([(FLOOD, 1, ["topics"], 299)])
 	assert changes == [([], [])]
-	state, changes = run([(FLOOD, 1, ["topics"], rules.LONG_FLOOD_WAIT)])
+	state, changes = run([(FLOOD, 1, ["topics"], 300)])
 	assert changes == [(["topics"], [])]
 
 
@@ -76,7 +80,7 @@ def test_any_success_brings_back_what_failures_took_down():
 
 
 def test_no_listener_past_the_grace_time_takes_everything_down_until_one_holds_the_lock():
-	grace = rules.LISTENER_GRACE
+	grace = 30
 	state, changes = run([(LISTENER_MISSING, 100, []), (LISTENER_MISSING, 100 + grace - 1, [])])
 	assert changes == [([], []), ([], [])] and state["listener_missing_since"] == 100
 	state, changes = run([(LISTENER_MISSING, 100 + grace, [])], state)
@@ -92,12 +96,12 @@ def test_no_listener_past_the_grace_time_takes_everything_down_until_one_holds_t
 def test_a_listener_back_in_time_starts_the_grace_again():
 	state, _ = run([(LISTENER_MISSING, 100, []), (LISTENER_PRESENT, 110, []), (LISTENER_MISSING, 120, [])])
 	assert state["listener_missing_since"] == 120
-	state, changes = run([(LISTENER_MISSING, 120 + rules.LISTENER_GRACE - 1, [])], state)
+	state, changes = run([(LISTENER_MISSING, 149, [])], state)
 	assert changes == [([], [])]
 
 
 def test_a_listener_back_leaves_failures_down_and_a_success_leaves_the_listener_down():
-	state, _ = run([(AUTH, 1, ["inbound"]), (LISTENER_MISSING, 2, []), (LISTENER_MISSING, 2 + rules.LISTENER_GRACE, [])])
+	state, _ = run([(AUTH, 1, ["inbound"]), (LISTENER_MISSING, 2, []), (LISTENER_MISSING, 32, [])])
 	assert {a: v["cause"] for a, v in state["areas"].items()} == dict.fromkeys(AREAS, AUTH)  # the first cause stays
 	state, changes = run([(LISTENER_PRESENT, 50, [])], state)
 	assert changes == [([], [])] and rules.is_down(state)
@@ -106,3 +110,24 @@ def test_a_listener_back_leaves_failures_down_and_a_success_leaves_the_listener_
 	state, changes = run([(OK, 50, ["outbound"])], state)
 	assert changes == [([], ["outbound"])]  # it went down for the network, and a send went through
 	assert sorted(state["areas"]) == ["inbound", "topics"]
+
+
+def test_without_a_reason_each_cause_says_its_own():
+	state, *_ = rules.observe(rules.empty_state(), AUTH, 1, ["outbound"])
+	assert state["areas"]["topics"]["reason"] == "Telegram refused the bot's authorization"
+	state, *_ = rules.observe(rules.empty_state(), LISTENER_MISSING, 1)
+	state, *_ = rules.observe(state, LISTENER_MISSING, 31)
+	assert state["areas"]["inbound"] == {"since": 31, "cause": "listener", "reason": "no Telegram listener is running"}
+	state = rules.empty_state()
+	for t in (1, 2, 3):
+		state, *_ = rules.observe(state, NETWORK, t, ["inbound"])
+	assert state["areas"]["inbound"] == {"since": 3, "cause": "network", "reason": ""}
+
+
+def test_a_flood_wait_without_its_length_counts_for_nothing():
+	assert rules.observe(rules.empty_state(), FLOOD, 1, ["outbound"]) == (rules.empty_state(), [], [])
+
+
+def test_an_unknown_signal_changes_nothing():
+	state, _ = run([(NETWORK, 1, ["outbound"])])
+	assert rules.observe(state, "typing", 2, ["outbound"]) == (state, [], [])

@@ -15,6 +15,7 @@ import time
 
 import frappe
 from frappe import _
+from redis.exceptions import LockError
 from frappe.utils import add_to_date, now_datetime
 
 from tg_tickets import permissions
@@ -67,13 +68,17 @@ def report(kind: str, areas=(), seconds: float = 0, reason: str = "", now: float
 	unchanged, _opened, _closed = outage_rules.observe(state, kind, now, areas, seconds, reason)
 	if unchanged == state:
 		return _any_down(state, areas)  # the hot path: a send that succeeds while all is well
-	with frappe.cache.lock(frappe.cache.make_key(LOCK_KEY), timeout=10, blocking_timeout=10):
-		state = _load()
-		state, opened, closed = outage_rules.observe(state, kind, now, areas, seconds, reason)
-		_save(state)
-		if opened or closed:
-			_record_change(state, opened, closed, kind, reason)
-			frappe.db.commit()
+	try:
+		with frappe.cache.lock(frappe.cache.make_key(LOCK_KEY), timeout=10, blocking_timeout=10):
+			state = _load()
+			state, opened, closed = outage_rules.observe(state, kind, now, areas, seconds, reason)
+			_save(state)
+			if opened or closed:
+				_record_change(state, opened, closed, kind, reason)
+				frappe.db.commit()
+	except LockError:  # another process holds it for long: this observation is dropped, the next one counts
+		frappe.log_error(title="Telegram outage state busy", message=f"dropped a {kind} observation")
+		return _any_down(state, areas)
 	if closed and not outage_rules.is_down(state):
 		_release_queued_replies()
 	return _any_down(state, areas)
