@@ -14,6 +14,7 @@ from tests import telegram_fakes as tg
 from tests.factories import PASSWORD, make_chat, make_member, make_ticket, set_settings
 from tests.waiting import wait_until, wait_until_async
 from tg_tickets.telegram import credentials, listener
+from tg_tickets.tickets import outage
 
 TOKEN, API_HASH = tg.BOT_TOKEN, tg.API_HASH
 
@@ -52,6 +53,15 @@ def test_a_refused_login_never_shows_the_token_or_api_hash(bot_credentials, capl
 		assert secret not in str(refused.value)
 		assert secret not in caplog.text
 		assert secret not in repr(refused.value.__cause__) and refused.value.__suppress_context__
+	# outage mode heard it at once: the bot's authorization refused takes everything down (and says why)
+	try:
+		state = outage.status()
+		assert state["active"] and state["affected"] == ["inbound", "outbound", "topics"]
+		assert "AccessTokenInvalidError" in state["reason"] and TOKEN not in state["reason"] and API_HASH not in state["reason"]
+	finally:
+		outage.reset()
+		frappe.db.sql("update `tabTelegram Outage` set status = 'Resolved', ended_at = now() where status = 'Active'")
+		frappe.db.commit()
 
 
 def test_only_one_listener_per_bot_is_active_and_a_standby_takes_over_when_it_dies():
