@@ -25,6 +25,8 @@ STATE_KEY = "tg_tickets:telegram_health"
 LOCK_KEY = "tg_tickets:telegram_health_lock"
 DOCTYPE = "Telegram Outage"
 STATUS_EVENT = "tg_telegram_status"
+QUEUED_KEY = "tg_tickets:telegram_queued_replies"
+QUEUED_SECONDS = 10
 AREA_LABELS = {"inbound": "inbound", "outbound": "outbound", "topics": "topics"}
 
 
@@ -109,6 +111,7 @@ def _record_change(state: dict, opened: list, closed: list, kind: str, reason: s
 			record.status = "Resolved"
 			record.ended_at = now_datetime()
 		record.save(ignore_permissions=True)
+	frappe.cache.delete(frappe.cache.make_key(QUEUED_KEY))
 	frappe.publish_realtime(STATUS_EVENT, {}, after_commit=True)
 
 
@@ -167,8 +170,20 @@ def status() -> dict:
 		"since": str(record.started_at),
 		"affected": [a for a in outage_rules.AREAS if record.get(a)],
 		"reason": record.reason,
-		"queued_replies": queued_replies(),
+		"queued_replies": queued_replies_shown(),
 	}
+
+
+def queued_replies_shown() -> int:
+	"""The banner's count, shared by every open desk for a few seconds (each refreshes every 30 s while an
+	outage lasts; the count reads the whole outbox)."""
+	key = frappe.cache.make_key(QUEUED_KEY)
+	cached = frappe.cache.get(key)
+	if cached is not None:
+		return int(cached)
+	count = queued_replies()
+	frappe.cache.set(key, count, ex=QUEUED_SECONDS)
+	return count
 
 
 def reset() -> None:
