@@ -99,6 +99,10 @@ class FakeSender:
 		self.fail = fail or {}  # chat id → RPC error message (permanent)
 		self.seen_random_ids = set()
 		self.message_ids = itertools.count(500)
+		# Telegram out of reach: "network" (connection refused), "auth" (the bot's token revoked), "flood" (a
+		# FloodWait of a minute on every request); None answers normally again.
+		self.down = None
+		self.refused = 0
 
 	def is_connected(self):
 		return True
@@ -108,14 +112,25 @@ class FakeSender:
 		future = loop.create_future()
 		self.attempts += 1
 		try:
+			self.refuse_while_down(request)
 			outcome, result = future.set_result, self.answer(request)
-		except errors.RPCError as error:
+		except (errors.RPCError, ConnectionError) as error:
 			outcome, result = future.set_exception, error
 		if self.latency is None:
 			outcome(result)
 		else:  # like a network: other tasks run while the request is in flight
 			loop.call_later(self.latency, outcome, result)
 		return future
+
+	def refuse_while_down(self, request):
+		if self.down is None:
+			return
+		self.refused += 1
+		if self.down == "network":
+			raise ConnectionRefusedError(111, "Connection refused")
+		if self.down == "auth":
+			raise self.error(401, "AUTH_KEY_UNREGISTERED", request)
+		raise self.error(420, "FLOOD_WAIT_60", request)
 
 	def error(self, code, message, request):
 		return errors.rpc_message_to_error(types.RpcError(code, message), request)
@@ -160,3 +175,58 @@ def group_callback(channel_id, uid, data: str, msg_id=1):
 	update = types.UpdateBotCallbackQuery(query_id=next_id(), user_id=uid, peer=types.PeerChannel(channel_id),
 										  msg_id=msg_id, chat_instance=1, data=data.encode())
 	return with_entities(update, [user(uid, "Arto", "Agent"), forum(channel_id)])
+
+
+class BotLoginSender(FakeSender):
+	"""Telegram's side of a fresh bot login and of the topic group checks (Tickets Settings → Test connection).
+
+	`token_ok` False answers the login ACCESS_TOKEN_INVALID (a revoked or mistyped token). `group` describes the
+	topic group as Telegram would show it to the bot: member (else CHANNEL_PRIVATE), admin, manage_topics, forum.
+	"""
+
+	def __init__(self, bot_id, token_ok=True, member=True, admin=True, manage_topics=True, forum=True):
+		super().__init__()
+		self.bot = types.User(id=bot_id, bot=True, username="tickets_test_bot", first_name="Tickets", access_hash=bot_id * 5)
+		self.token_ok = token_ok
+		self.group = {"member": member, "admin": admin, "manage_topics": manage_topics, "forum": forum}
+		self.logged_in = False
+
+	def answer(self, request):
+		if isinstance(request, functions.users.GetUsersRequest):
+			if not self.logged_in:
+				raise self.error(401, "AUTH_KEY_UNREGISTERED", request)
+			return [self.bot]
+		if isinstance(request, functions.auth.ImportBotAuthorizationRequest):
+			if not self.token_ok:
+				raise self.error(400, "ACCESS_TOKEN_INVALID", request)
+			self.logged_in = True
+			return types.auth.Authorization(user=self.bot)
+		if isinstance(request, functions.updates.GetStateRequest):
+			return types.updates.State(pts=1, qts=0, date=now(), seq=0, unread_count=0)
+		if isinstance(request, functions.updates.GetDifferenceRequest):
+			return types.updates.DifferenceEmpty(date=now(), seq=0)
+		if isinstance(request, functions.channels.GetChannelsRequest):
+			if not self.group["member"]:
+				raise self.error(400, "CHANNEL_PRIVATE", request)
+			[channel] = request.id
+			group = forum(channel.channel_id, title="Agents' topics")
+			group.forum = self.group["forum"]
+			return types.messages.Chats(chats=[group])
+		if isinstance(request, functions.channels.GetParticipantRequest):
+			if not self.group["member"]:
+				raise self.error(400, "USER_NOT_PARTICIPANT", request)
+			if self.group["admin"]:
+				rights = types.ChatAdminRights(manage_topics=self.group["manage_topics"], delete_messages=True, pin_messages=True)
+				participant = types.ChannelParticipantAdmin(user_id=self.bot.id, promoted_by=1, date=now(), admin_rights=rights)
+			else:
+				participant = types.ChannelParticipant(user_id=self.bot.id, date=now())
+			return types.channels.ChannelParticipant(participant=participant, chats=[], users=[self.bot])
+		return super().answer(request)
+
+
+def login_client(sender):
+	"""A never-connected client with no one logged in yet (a fresh session), talking to `sender`."""
+	client = TelegramClient(StringSession(), 12345, "x" * 32, flood_sleep_threshold=0, raise_last_call_error=True,
+							request_retries=1)
+	client._sender = sender
+	return client

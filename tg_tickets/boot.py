@@ -4,6 +4,7 @@ ticket field lists the desk's JS shares with the server (defined once, in ticket
 import frappe
 
 from tg_tickets import permissions
+from tg_tickets.tickets import outage
 from tg_tickets.tickets.activity import MAX_FILES_PER_TICKET
 from tg_tickets.tickets.fields import DEFAULT_PRIORITY, DEFAULT_STATUS, PRIORITIES, ROW_FIELDS, STATUSES
 from tg_tickets.tickets.lifecycle import SERVER_MAINTAINED
@@ -26,6 +27,8 @@ def extend_bootinfo(bootinfo):
 		# The table's row fields (fetched with the list) and the fields no one edits by hand.
 		"row_fields": list(ROW_FIELDS),
 		"server_maintained": sorted(SERVER_MAINTAINED),
+		# outage mode: the banner's state at load (tg_tickets.api.telegram.status refreshes it)
+		"telegram_status": outage.status() if actions["read"] else {"active": False},
 	}
 
 

@@ -1,4 +1,4 @@
-"""bench CLI: `bench --site SITE tg-tickets listen | replay FILE` (Frappe finds `commands` here)."""
+"""bench CLI: `bench --site SITE tg-tickets listen | replay FILE | status` (Frappe finds `commands` here)."""
 
 import click
 from frappe.commands import get_site, pass_context
@@ -56,6 +56,31 @@ def replay(context, file, batch_size):
 	finally:
 		frappe.destroy()
 	click.echo(f"processed: {counts['processed']}, duplicate: {counts['duplicate']}, failed: {counts['failed']}")
+
+
+@tg_tickets.command("status")
+@pass_context
+def status(context):
+	"""Which host's listener is active, whether Telegram answers, what waits (replies, inbox)."""
+	import frappe
+
+	from tg_tickets.telegram import health
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		found = health.report()
+	finally:
+		frappe.destroy()
+	click.echo(f"transport: {found['transport']}  bot: {found['bot_id'] or '(no credentials)'}")
+	click.echo(f"listener: {found['listener'] or 'NONE holds the lock'}")
+	state = found["outage"]
+	if state.get("active"):
+		click.echo(f"outage: since {state['since']}, affected {', '.join(state['affected'])}: {state['reason']}")
+	else:
+		click.echo("outage: none (Telegram answers)")
+	click.echo(f"queued replies: {found['queued_replies']}  inbox pending: {found['inbox_pending']}  inbox failed: {found['inbox_failed']}")
 
 
 commands = [tg_tickets]

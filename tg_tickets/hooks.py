@@ -124,6 +124,9 @@ override_whitelisted_methods = {
 	"frappe.desk.reportview.get_list": "tg_tickets.overrides.reportview.get_list",
 	"frappe.desk.reportview.get_count": "tg_tickets.overrides.reportview.get_count",
 	"frappe.desk.listview.get_group_by_count": "tg_tickets.overrides.reportview.get_group_by_count",
+	# the first-day checklist's steps are the site's real state, not clicks (tg_tickets/onboarding/checklist.py)
+	"frappe.desk.desktop.get_desktop_page": "tg_tickets.onboarding.checklist.get_desktop_page",
+	"frappe.desk.desktop.update_onboarding_step": "tg_tickets.onboarding.checklist.update_onboarding_step",
 }
 
 # Tickets are offered to the awesome bar's global search (Global Search Settings lists the doctypes).
@@ -152,6 +155,8 @@ scheduler_events = {
 			"tg_tickets.lifecycle.escalation.run",
 			# notifications held by quiet hours or a burst go out as one summary (tg_tickets/notify/)
 			"tg_tickets.notify.deliver.flush",
+			# outage mode (tg_tickets/tickets/outage.py): is a listener holding the lock?
+			"tg_tickets.telegram.health.check_listener",
 		],
 	},
 	# Telegram (tg_tickets/telegram/): RQ jobs may be lost, the inbox and outbox are not;

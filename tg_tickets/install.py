@@ -9,11 +9,12 @@ ROLES = ("Tickets Member", "Tickets Admin", "Tickets Owner")
 
 
 def after_install():
-	from tg_tickets.patches.v1_0 import notification_defaults
+	from tg_tickets.patches.v1_0 import notification_defaults, show_setup_checklist
 
 	after_migrate()
 	offer_tickets_to_global_search()
 	notification_defaults.execute()
+	show_setup_checklist.execute()
 
 
 def after_migrate():

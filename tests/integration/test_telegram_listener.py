@@ -3,6 +3,8 @@ REST reply path used by integrations."""
 
 import asyncio
 import logging
+import threading
+import time
 
 import frappe
 import pytest
@@ -12,6 +14,7 @@ from tests import telegram_fakes as tg
 from tests.factories import PASSWORD, make_chat, make_member, make_ticket, set_settings
 from tests.waiting import wait_until, wait_until_async
 from tg_tickets.telegram import credentials, listener
+from tg_tickets.tickets import outage
 
 TOKEN, API_HASH = tg.BOT_TOKEN, tg.API_HASH
 
@@ -30,8 +33,8 @@ def test_a_refused_login_never_shows_the_token_or_api_hash(bot_credentials, capl
 
 	class RefusingTelegram(tg.FakeSender):
 		def answer(self, request):
-			if isinstance(request, functions.updates.GetStateRequest):
-				raise self.error(401, "AUTH_KEY_UNREGISTERED", request)
+			if isinstance(request, (functions.updates.GetStateRequest, functions.users.GetUsersRequest)):
+				raise self.error(401, "AUTH_KEY_UNREGISTERED", request)  # as Telegram answers a key nobody logged in on
 			if isinstance(request, functions.auth.ImportBotAuthorizationRequest):
 				raise self.error(400, "ACCESS_TOKEN_INVALID", request)
 			return super().answer(request)
@@ -50,6 +53,15 @@ def test_a_refused_login_never_shows_the_token_or_api_hash(bot_credentials, capl
 		assert secret not in str(refused.value)
 		assert secret not in caplog.text
 		assert secret not in repr(refused.value.__cause__) and refused.value.__suppress_context__
+	# outage mode heard it at once: the bot's authorization refused takes everything down (and says why)
+	try:
+		state = outage.status()
+		assert state["active"] and state["affected"] == ["inbound", "outbound", "topics"]
+		assert "AccessTokenInvalidError" in state["reason"] and TOKEN not in state["reason"] and API_HASH not in state["reason"]
+	finally:
+		outage.reset()
+		frappe.db.sql("update `tabTelegram Outage` set status = 'Resolved', ended_at = now() where status = 'Active'")
+		frappe.db.commit()
 
 
 def test_only_one_listener_per_bot_is_active_and_a_standby_takes_over_when_it_dies():
@@ -65,6 +77,29 @@ def test_only_one_listener_per_bot_is_active_and_a_standby_takes_over_when_it_di
 	assert not active.renew()  # the old one cannot steal it back
 	standby.release()
 	assert standby.holder() is None
+
+
+def test_a_standby_waits_while_the_active_listener_renews_and_takes_over_once_it_stops(capsys):
+	"""The takeover scripts/two-hosts shows with real processes: listener.main's standby loop (wait_until_active)."""
+	bot_id = tg.user_id()
+	active, standby = listener.ListenerLock(bot_id, ttl=1), listener.ListenerLock(bot_id, ttl=1)
+	assert active.acquire()
+	seen = []
+
+	def active_then_killed():  # renews as the live listener does, then stops (SIGKILL: no release)
+		for _ in range(6):
+			time.sleep(0.3)
+			seen.append((active.renew(), standby.holder()))
+
+	renewer = threading.Thread(target=active_then_killed)
+	renewer.start()
+	listener.wait_until_active(standby, bot_id, poll=0.1)
+	renewer.join()
+
+	assert seen == [(True, active.token)] * 6  # never taken while the active one renewed
+	assert standby.holder() == standby.token and not active.renew()
+	assert capsys.readouterr().out.count("standby: another listener is active") == 1
+	standby.release()
 
 
 def test_send_reply_over_rest_is_queued_then_delivered_by_a_worker(live_site):

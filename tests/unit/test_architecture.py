@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "tg_tickets"
 GROUND = {"tickets", "permissions"}
-SIBLINGS = {"telegram", "sla", "routing", "replies", "lifecycle", "notify", "analytics", "privacy"}
+SIBLINGS = {"telegram", "sla", "routing", "replies", "onboarding", "lifecycle", "notify", "analytics", "privacy"}
 CONTROLLERS = "tg_tickets.tg_tickets.doctype"
 HUB_DOCTYPES = {"ticket", "ticket_chat", "linked_chat", "ticket_category", "ticket_category_detail", "tickets_settings"}
 

@@ -9,6 +9,7 @@ from frappe import _
 from tg_tickets import permissions
 from tg_tickets.telegram import inbox
 from tg_tickets.tickets import conversation as ticket_conversation
+from tg_tickets.tickets import outage
 
 CONVERSATION_LIMIT = 300
 CONVERSATION_FIELDS = [
@@ -119,3 +120,21 @@ def retry_failed_updates(names):
 		frappe.throw(_("Choose the failed updates to retry."))
 	requeued = inbox.requeue_failed([str(n) for n in names][:1000])
 	return {"requeued": requeued}
+
+
+@frappe.whitelist()
+def status() -> dict:
+	"""Outage mode as the desk's banner shows it: active, since, affected areas, reason, queued replies."""
+	if not permissions.can("read"):
+		frappe.throw(_("You cannot see tickets."), frappe.PermissionError)
+	return outage.status()
+
+
+@frappe.whitelist(methods=["POST"])
+def test_connection() -> dict:
+	"""Tickets Settings → Test connection (admins and owners): {'status': 'OK' | 'Failed', 'message': what is wrong}."""
+	from tg_tickets.telegram import connection
+
+	if not permissions.is_admin():
+		frappe.throw(_("Only Tickets Admins and Owners can test the Telegram connection."), frappe.PermissionError)
+	return connection.test_and_record()

@@ -20,7 +20,7 @@ import frappe
 from frappe.utils import add_to_date, now_datetime
 
 from tg_tickets.telegram import credentials, gateway, locks, topics
-from tg_tickets.tickets import conversation, realtime
+from tg_tickets.tickets import conversation, outage, outage_rules, realtime
 from tg_tickets.tickets.outbox import MESSAGE
 
 # Telegram's bot limits (telegram.md): ~1 message/s per chat, 20/min per group, ~30/s overall.
@@ -221,13 +221,16 @@ async def deliver_row(name: str, transport, limiter: RateLimiter) -> str:
 			request = build_request(row)
 			result = await transport.execute(request, attempt)
 		except gateway.RetryLater as retry:
-			if attempt >= MAX_ATTEMPTS:
+			telegram_down = report_failure(transport, row, retry)
+			if attempt >= MAX_ATTEMPTS and not telegram_down:
 				mark_failed(name, f"gave up after {attempt} attempts: {retry.reason}")
 				return "failed"
 			frappe.db.set_value("Telegram Message", name, {
 				"next_attempt_at": add_to_date(now_datetime(), seconds=retry.seconds), "failure_reason": retry.reason,
 			}, update_modified=False)
 			frappe.db.commit()
+			if telegram_down:
+				return "later"  # the next attempt comes from the sweep, or at once when Telegram is back
 			if retry.seconds > MAX_INLINE_WAIT:
 				return "later"
 			await asyncio.sleep(retry.seconds)
@@ -258,7 +261,22 @@ async def deliver_row(name: str, transport, limiter: RateLimiter) -> str:
 			frappe.db.commit()
 			return "later"
 		mark_sent(row, result)
+		if getattr(transport, "name", None) == "telegram":
+			outage.report(outage_rules.OK, [area_of(row)])
 		return "sent"
+
+
+def area_of(row) -> str:
+	return "topics" if (row.message_kind or MESSAGE).startswith("Topic") else "outbound"
+
+
+def report_failure(transport, row, retry) -> bool:
+	"""Telegram-wide failures (network, server, long FloodWaits, a refused token) are reported to outage mode;
+	returns whether Telegram counts as down for this row: then the row stays Queued, however many attempts it
+	took, and goes out once Telegram answers."""
+	if getattr(transport, "name", None) != "telegram" or not retry.kind:
+		return False
+	return outage.report(retry.kind, [area_of(row)], seconds=retry.seconds, reason=retry.reason)
 
 
 def mark_sent(row, result: dict) -> None:

@@ -10,18 +10,28 @@ sending it (demo data, tests, and sites without credentials). Never logs request
 
 import asyncio
 import json
+import re
+
+from tg_tickets.tickets import outage_rules
 
 # Telethon is imported inside the functions that need it: importing it costs seconds without bytecode
 # caches, and RQ work horses (forked per job) that only use the record transport never need it.
 
 NETWORK_BACKOFF = (2, 5, 15, 30, 60, 120, 300)
+# 401s: the bot's token was revoked or its session refused. Not the message's fault: kept queued until fixed.
+AUTH_ERRORS = ("AUTH_KEY_UNREGISTERED", "AUTH_KEY_INVALID", "SESSION_REVOKED", "SESSION_EXPIRED",
+			   "ACCESS_TOKEN_INVALID", "ACCESS_TOKEN_EXPIRED", "BOT_TOKEN_INVALID", "USER_DEACTIVATED")
 
 
 class RetryLater(Exception):
-	def __init__(self, seconds: float, reason: str):
+	"""Try again in `seconds`. `kind` says whether Telegram as a whole is failing us (outage_rules' signal kinds:
+	network, server, flood, auth) or only this request (None)."""
+
+	def __init__(self, seconds: float, reason: str, kind: str | None = None):
 		super().__init__(reason)
 		self.seconds = max(float(seconds), 0.0)
 		self.reason = reason
+		self.kind = kind
 
 
 class PermanentFailure(Exception):
@@ -34,6 +44,17 @@ class TopicGone(Exception):
 
 class AlreadyDone(Exception):
 	"""Telegram saw this random_id before: the message was delivered by an earlier attempt."""
+
+
+def rpc_name(error) -> str:
+	"""Telegram's error name (ACCESS_TOKEN_INVALID): Telethon's class for a known error keeps only the generic
+	message (BAD_REQUEST) on the instance, so the name is read from the class (AccessTokenInvalidError)."""
+	name = type(error).__name__
+	known = name.endswith("Error") and name not in ("RPCError", "BadRequestError", "UnauthorizedError", "ForbiddenError",
+													"FloodError", "ServerError", "InvalidDCError", "NotFoundError")
+	if known:
+		return re.sub(r"(?<!^)(?=[A-Z])", "_", name[: -len("Error")]).upper()
+	return getattr(error, "message", "") or name
 
 
 def network_backoff(attempt: int) -> float:
@@ -120,23 +141,27 @@ def classify(error: Exception, attempt: int) -> Exception:
 	"""A Telethon/network error → RetryLater, PermanentFailure, TopicGone or AlreadyDone."""
 	from telethon import errors
 
-	if isinstance(error, (errors.FloodWaitError, errors.SlowModeWaitError, errors.FloodPremiumWaitError)):
+	if isinstance(error, (errors.FloodWaitError, errors.FloodPremiumWaitError)):
+		return RetryLater(error.seconds or 1, f"{type(error).__name__}: wait {error.seconds} s", outage_rules.FLOOD)
+	if isinstance(error, errors.SlowModeWaitError):  # one chat's slow mode, not Telegram's
 		return RetryLater(error.seconds or 1, f"{type(error).__name__}: wait {error.seconds} s")
 	if isinstance(error, errors.RandomIdDuplicateError):
 		return AlreadyDone(str(error))
 	if isinstance(error, errors.TopicDeletedError):
 		return TopicGone(str(error))
 	if isinstance(error, errors.RPCError):
-		message = getattr(error, "message", "") or ""
+		message = rpc_name(error)
 		if message in ("TOPIC_ID_INVALID", "TOPIC_DELETED"):
 			return TopicGone(message)
+		if isinstance(error, errors.UnauthorizedError) or message in AUTH_ERRORS:
+			return RetryLater(network_backoff(attempt), f"Telegram refused the bot's authorization: {type(error).__name__} ({message})", outage_rules.AUTH)
 		if isinstance(error, (errors.ServerError, errors.TimedOutError)) or (error.code or 0) >= 500:
-			return RetryLater(network_backoff(attempt), f"Telegram server error: {message or type(error).__name__}")
+			return RetryLater(network_backoff(attempt), f"Telegram server error: {message or type(error).__name__}", outage_rules.SERVER)
 		return PermanentFailure(f"{type(error).__name__}: {error}")
 	if isinstance(error, (ConnectionError, OSError, asyncio.TimeoutError, TimeoutError)):
-		return RetryLater(network_backoff(attempt), f"network error: {type(error).__name__}")
+		return RetryLater(network_backoff(attempt), f"network error: {type(error).__name__}", outage_rules.NETWORK)
 	if isinstance(error, ValueError) and "unsuccessful" in str(error):
-		return RetryLater(network_backoff(attempt), "request unsuccessful after Telethon's retries")
+		return RetryLater(network_backoff(attempt), "request unsuccessful after Telethon's retries", outage_rules.NETWORK)
 	return error
 
 

@@ -16,10 +16,10 @@ import time
 
 import frappe
 
-from tg_tickets.telegram import credentials, locks, normalise
+from tg_tickets.telegram import credentials, gateway, locks, normalise
 from tg_tickets.telegram.inbox import enqueue_processing
 from tg_tickets.telegram.records import InboundRecord
-from tg_tickets.tickets import bulk
+from tg_tickets.tickets import bulk, outage, outage_rules
 
 logger = logging.getLogger("tg_tickets.listener")
 
@@ -214,7 +214,17 @@ async def start_client(client, creds: dict) -> None:
 		await client.start(bot_token=creds["bot_token"])
 	except Exception as error:  # noqa: BLE001 - re-raised as a redacted ListenerError
 		message = redact(f"{type(error).__name__}: {error}", [creds["bot_token"], creds["api_hash"]])
+		report_failure(error, message)
 		raise ListenerError(f"Telegram refused the bot login ({message}). Check the bot token in Tickets Settings.") from None
+	outage.report(outage_rules.OK, ["inbound"])
+
+
+def report_failure(error: Exception, message: str) -> None:
+	"""The listener could not log in or lost Telegram: outage mode hears it (a refused token at once, network
+	errors after a few in a row); `message` is already redacted."""
+	translated = gateway.classify(error, 1)
+	if isinstance(translated, gateway.RetryLater) and translated.kind:
+		outage.report(translated.kind, ["inbound"], reason=f"listener: {message}"[:500])
 
 
 async def drain_outbox(client, stop: asyncio.Event) -> None:
@@ -265,11 +275,26 @@ async def run(bot_id: int, creds: dict, lock: ListenerLock) -> None:
 	try:
 		await client.catch_up()
 		await client.run_until_disconnected()
+	except Exception as error:  # noqa: BLE001 - reported, then re-raised: supervisor restarts the listener
+		report_failure(error, redact(f"{type(error).__name__}: {error}", [creds["bot_token"], creds["api_hash"]]))
+		raise
 	finally:
 		stop.set()
 		for task in tasks:
 			task.cancel()
 		await client.disconnect()
+
+
+def wait_until_active(lock: ListenerLock, bot_id: int, poll: float = STANDBY_POLL) -> None:
+	"""Standby until this process holds the bot's lock: the active listener renews it every LOCK_RENEW s; once
+	it dies the lock expires within LOCK_TTL and the first standby to poll takes it (at most LOCK_TTL + poll)."""
+	announced = False
+	while not lock.acquire():
+		if not announced:
+			logger.info("standby: another listener holds the lock for bot %s", bot_id)
+			print(f"standby: another listener is active for bot {bot_id}; taking over when it stops", flush=True)
+			announced = True
+		time.sleep(poll)
 
 
 def main() -> None:
@@ -284,14 +309,9 @@ def main() -> None:
 	if not bot_id:
 		raise ListenerError("The bot token in Tickets Settings is not a valid bot token (expected 123456:ABC…).")
 	lock = ListenerLock(bot_id)
-	announced = False
-	while not lock.acquire():
-		if not announced:
-			logger.info("standby: another listener holds the lock for bot %s", bot_id)
-			print(f"standby: another listener is active for bot {bot_id}; taking over when it stops", flush=True)
-			announced = True
-		time.sleep(STANDBY_POLL)
+	wait_until_active(lock, bot_id)
 	print(f"listener active for bot {bot_id}", flush=True)
+	outage.report(outage_rules.LISTENER_PRESENT)
 	try:
 		asyncio.run(run(bot_id, creds, lock))
 	finally:

@@ -14,6 +14,7 @@ import { move_messages, tickets_from_messages } from "./desk/message_actions";
 import "./desk/telegram_messages";
 import { availability, can_claim, claim, mount_queue_dashboard, open_filtered } from "./desk/routing";
 import { can_escalate, escalate } from "./desk/escalate";
+import { outage_banner } from "./desk/outage_banner";
 
 frappe.provide("tg_tickets");
 
@@ -45,3 +46,6 @@ Object.assign(tg_tickets, {
 });
 
 sla_ticker.start();
+// Outage mode: the banner on every desk page while Telegram is not answering.
+tg_tickets.outage_banner = outage_banner;
+$(() => setTimeout(() => outage_banner.mount(), 0));

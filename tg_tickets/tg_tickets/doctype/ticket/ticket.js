@@ -1,6 +1,10 @@
 // The full Ticket form: the same rules as the side sheet (closed = read-only except status; controls only
 // for what the role may do) and chat avatars that lead back to each chat.
 frappe.ui.form.on("Ticket", {
+	setup(frm) {
+		// Frappe's New Email writes to the customer's address (the backup channel during a Telegram outage)
+		frm.email_field = "customer_email";
+	},
 	refresh(frm) {
 		const actions = tg_tickets.actions();
 		const closed = frm.doc.status === "CLOSED" && !frm.is_new();
