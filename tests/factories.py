@@ -79,12 +79,31 @@ def settings(**values):
 	previous = {key: current.get(key) for key in values}
 	set_settings(**values)
 	frappe.db.commit()
+	settle_settings_cache(values)
 	try:
 		yield
 	finally:
 		frappe.db.rollback()
 		set_settings(**previous)
 		frappe.db.commit()
+		settle_settings_cache(previous)
+
+
+def settle_settings_cache(values: dict, timeout: float = 5.0):
+	"""Waits until Frappe's cached Tickets Settings shows the committed values. A live process that read the
+	old row just before the commit may write it back into the document cache after Frappe's after-commit
+	clear (a race of any cached document); the test then clears it again instead of running on the old one."""
+	import time
+
+	deadline = time.monotonic() + timeout
+	while True:
+		cached = frappe.get_cached_doc("Tickets Settings")
+		if all(cached.get(key) == value or (not cached.get(key) and not value) for key, value in values.items()):
+			return
+		if time.monotonic() > deadline:
+			raise AssertionError(f"Tickets Settings cache still differs from {values}")
+		frappe.clear_document_cache("Tickets Settings", "Tickets Settings")
+		time.sleep(0.05)
 
 
 @contextlib.contextmanager
