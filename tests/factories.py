@@ -79,8 +79,8 @@ def settings(**values):
 	previous = {key: current.get(key) for key in values}
 	set_settings(**values)
 	frappe.db.commit()
-	settle_settings_cache(values)
 	try:
+		settle_settings_cache(values)
 		yield
 	finally:
 		frappe.db.rollback()
@@ -95,10 +95,11 @@ def settle_settings_cache(values: dict, timeout: float = 5.0):
 	clear (a race of any cached document); the test then clears it again instead of running on the old one."""
 	import time
 
+	scalars = {key: value for key, value in values.items() if not isinstance(value, (list, tuple, dict))}
 	deadline = time.monotonic() + timeout
 	while True:
 		cached = frappe.get_cached_doc("Tickets Settings")
-		if all(cached.get(key) == value or (not cached.get(key) and not value) for key, value in values.items()):
+		if all(cached.get(key) == value or (not cached.get(key) and not value) for key, value in scalars.items()):
 			return
 		if time.monotonic() > deadline:
 			raise AssertionError(f"Tickets Settings cache still differs from {values}")
