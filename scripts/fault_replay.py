@@ -163,8 +163,10 @@ def our_chats(count: int) -> tuple[str, ...]:
 	return tuple(str(CHAT_BASE + n) for n in range(count))
 
 
-def cleanup(chats: tuple[str, ...]) -> None:
-	tickets = tuple(frappe.db.sql_list("select distinct parent from `tabTicket Chat` where chat in %s", (chats,))) or ("",)
+def cleanup(chats: tuple[str, ...], tickets: tuple[str, ...] = ()) -> None:
+	"""Deletes what a run made: the chats' rows and their tickets (and `tickets` besides)."""
+	tickets += tuple(frappe.db.sql_list("select distinct parent from `tabTicket Chat` where chat in %s", (chats,)))
+	tickets = tickets or ("",)
 	frappe.db.sql("delete from `tabTelegram Recorded Request` where chat_id in %s", (chats,))
 	frappe.db.sql("delete from `tabTelegram Message` where chat in %s", (chats,))
 	frappe.db.sql("delete from `tabTelegram Update` where chat_id in %s", (chats,))

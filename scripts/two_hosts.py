@@ -15,7 +15,6 @@ Everything it created on the site is deleted at the end; host B's directory stay
 """
 
 import argparse
-import base64
 import json
 import os
 import re
@@ -24,10 +23,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 
 import frappe
 import requests
+
+import fault_replay  # scripts/: the same cleanup and polling as the fault replay
+from fault_replay import capture_line, wait_until
 
 BENCH_A = os.environ.get("TG_TICKETS_BENCH") or os.path.dirname(os.getcwd())
 BENCH_B = os.environ.get("TG_TICKETS_BENCH_B") or BENCH_A.rstrip("/") + "-host-b"
@@ -128,47 +129,11 @@ def our_chats(count: int) -> tuple[str, ...]:
 
 
 def cleanup(chats: tuple[str, ...]) -> None:
-	tickets = tuple(frappe.db.sql_list("select distinct parent from `tabTicket Chat` where chat in %s", (chats,)))
-	tickets += tuple(frappe.db.sql_list("select name from `tabTicket` where title like 'Two hosts %%'"))
-	tickets = tickets or ("",)
-	frappe.db.sql("delete from `tabTelegram Recorded Request` where chat_id in %s", (chats,))
-	frappe.db.sql("delete from `tabTelegram Message` where chat in %s", (chats,))
-	frappe.db.sql("delete from `tabTelegram Update` where chat_id in %s", (chats,))
-	frappe.db.sql("delete from `tabTelegram Intake Session` where chat in %s", (chats,))
-	frappe.db.sql("delete from `tabTicket Chat` where parent in %s", (tickets,))
-	for table in ("SLA Notification", "Ticket Status Log"):
-		frappe.db.sql(f"delete from `tab{table}` where ticket in %s", (tickets,))
-	frappe.db.sql("delete from `tabVersion` where ref_doctype = 'Ticket' and docname in %s", (tickets,))
-	frappe.db.sql("delete from `tabTicket` where name in %s", (tickets,))
-	frappe.db.sql("delete from `tabLinked Chat` where name in %s", (chats,))
-	frappe.db.commit()
+	fault_replay.cleanup(chats, tuple(frappe.db.sql_list("select name from `tabTicket` where title like 'Two hosts %%'")))
 	for key in ("two_hosts:feed",):
 		frappe.cache.delete(frappe.cache.make_key(key))
 	for key in frappe.cache.scan_iter(frappe.cache.make_key("two_hosts:inflight:") + b"*"):
 		frappe.cache.delete(key)
-
-
-def capture_line(chat: str, message_id: int, text: str) -> str:
-	from telethon.tl import types
-
-	now = datetime.now(timezone.utc).replace(microsecond=0)
-	uid = int(chat)
-	user = types.User(id=uid, first_name="Host", last_name=chat[-4:], access_hash=uid)
-	message = types.Message(id=message_id, peer_id=types.PeerUser(uid), from_id=types.PeerUser(uid), date=now, message=text)
-	container = types.Updates(updates=[types.UpdateNewMessage(message=message, pts=1, pts_count=1)], users=[user],
-							  chats=[], date=now, seq=0)
-	return base64.b64encode(bytes(container)).decode()
-
-
-def wait_until(condition, timeout: float, poll: float = 0.2):
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		frappe.db.rollback()
-		value = condition()
-		if value:
-			return value
-		time.sleep(poll)
-	return None
 
 
 def jobs_ok(process) -> int:
