@@ -37,6 +37,8 @@ def test_the_banner_follows_telegrams_state_on_an_open_desk(member_page, no_outa
 	expect(banner.locator(".tg-outage-link")).to_have_count(0)  # the record is for admins
 	page.reload()
 	expect(page.locator(".tg-outage-banner .tg-outage-since")).to_contain_text("since")
+	# The recovery below is announced over realtime: the reloaded page must be listening by then.
+	page.wait_for_function("() => frappe.realtime.socket && frappe.realtime.socket.connected")
 
 	outage.report(outage_rules.OK, ["outbound"])
 

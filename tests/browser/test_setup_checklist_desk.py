@@ -42,6 +42,10 @@ def test_the_admin_sees_the_checklist_from_the_sites_state(browser, live_site, u
 		)
 		assert page.errors == []
 	finally:
+		from frappe.utils.password import remove_encrypted_password
+
 		page.context.close()
 		set_settings(api_id=None)
+		for field in ("api_hash", "bot_token"):  # as the bot_credentials fixture: no credentials left behind
+			remove_encrypted_password("Tickets Settings", "Tickets Settings", field)
 		frappe.db.commit()

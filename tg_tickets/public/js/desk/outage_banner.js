@@ -13,6 +13,8 @@ export const outage_banner = {
 		this.mounted = true;
 		this.show(boot.telegram_status || { active: false });
 		frappe.realtime.on("tg_telegram_status", () => this.refresh());
+		// Events sent while the socket was (re)connecting are lost: catch up once it is connected again.
+		if (frappe.realtime.socket) frappe.realtime.socket.on("connect", () => this.refresh());
 		setInterval(() => this.status && this.status.active && this.refresh(), 30000);
 	},
 	refresh() {
