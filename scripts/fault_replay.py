@@ -450,6 +450,9 @@ def main():
 	parser.add_argument("--workers", type=int, default=2)
 	parser.add_argument("--drain-timeout", type=float, default=420)
 	args = parser.parse_args()
+	if args.updates < 1_000:
+		# the stream gives each of the 1,000 chats the same number of updates: fewer than one each would be none
+		parser.error("--updates must be at least 1000 (one update for each of the 1,000 chats)")
 	connect()
 	chats = our_chats(1_001)
 	ticket_chats, intake_chats, cold_chat = chats[:900], chats[900:1000], chats[1000]

@@ -194,7 +194,9 @@ ensure_db_admin() {
 ensure_bench() {
 	BENCH_DIR="$1"
 	local redis_db="$2" web_port="$3" socketio_port="$4"
-	if [ ! -f "$BENCH_DIR/apps/frappe/frappe/__init__.py" ]; then
+	# A bench counts as made once bench init finished its yarn install (an init cut short, e.g. by another
+	# init corrupting yarn's shared cache, leaves apps/frappe without node_modules: made again).
+	if [ ! -f "$BENCH_DIR/apps/frappe/frappe/__init__.py" ] || [ ! -f "$BENCH_DIR/apps/frappe/node_modules/.yarn-integrity" ]; then
 		local source_args=""
 		if [ -n "${FRAPPE_PATH:-}" ]; then
 			log "bench init from the local Frappe source $FRAPPE_PATH (branch $FRAPPE_BRANCH)"
