@@ -53,7 +53,7 @@ def erase(request_name: str) -> str:
 			frappe.db.commit()
 		counts += purge.erase_customer_messages(user_id)
 		counts += purge.forget_telegram_users([user_id])
-		counts["Linked Chat"] += purge.delete_chat(user_id)
+		counts += purge.delete_chat(user_id)
 	finally:
 		frappe.flags.tg_tickets_purging = False
 	frappe.db.set_value(

@@ -209,12 +209,15 @@ def run_nightly():
 
 
 def ensure_link_indexes():
-	"""after_migrate: every per-ticket Link column indexed (tickets/purge.py says why), and Frappe's Access
-	Log by the document it is about (the audit tab and the purge read it that way)."""
+	"""after_migrate: every per-ticket Link column indexed (tickets/purge.py says why), Frappe's Access Log by
+	the document it is about (the audit tab and the purge read it that way), and the columns an erasure
+	request finds a Telegram user's traces by."""
 	purge.ensure_link_indexes()
-	frappe.db.add_index("Access Log", ["export_from", "reference_document"], "export_from_reference_document_idx")
-	# an erasure request finds a Telegram user's traces by these columns
-	frappe.db.add_index("Telegram Message", ["sender_id"], "sender_id_idx")
-	frappe.db.add_index("Ticket", ["customer_telegram_id"], "customer_telegram_id_idx")
-	frappe.db.add_index("Telegram Update", ["chat_id", "message_id"], "chat_id_message_id_idx")
-	frappe.db.add_index("Telegram Session Entity", ["entity_id"], "entity_id_idx")
+	for doctype, columns in (
+		("Access Log", ["export_from", "reference_document"]),
+		("Telegram Message", ["sender_id"]),
+		("Ticket", ["customer_telegram_id"]),
+		("Telegram Update", ["chat_id", "message_id"]),
+		("Telegram Session Entity", ["entity_id"]),
+	):
+		purge.ensure_index(doctype, columns)

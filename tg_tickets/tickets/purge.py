@@ -63,17 +63,41 @@ def _is_required(doctype: str, fieldname: str) -> bool:
 	return bool(field and field.reqd)
 
 
+# Frappe's references to a document held in plain Data columns (no Dynamic Link to discover): the ones
+# frappe.model.delete_doc.delete_dynamic_links clears, plus File and Access Log.
+FRAPPE_REFERENCES = (
+	DynamicTicketLink("Version", "ref_doctype", "docname"),
+	DynamicTicketLink("File", "attached_to_doctype", "attached_to_name"),
+	DynamicTicketLink("Notification Log", "document_type", "document_name"),
+	DynamicTicketLink("Document Follow", "ref_doctype", "ref_docname"),
+	DynamicTicketLink("Email Unsubscribe", "reference_doctype", "reference_name"),
+	DynamicTicketLink("Access Log", "export_from", "reference_document"),
+)
+
+
 def dynamic_ticket_links() -> list[DynamicTicketLink]:
-	"""Every Dynamic Link field on a stored doctype (any of them may point at a ticket)."""
+	"""Every Dynamic Link field on a stored doctype (any of them may point at a ticket), and Frappe's
+	references in Data columns."""
 	from frappe.model.dynamic_links import get_dynamic_links
 
-	found = set()
+	found = set(FRAPPE_REFERENCES)
 	for df in get_dynamic_links():
 		meta = frappe.get_meta(df.parent)
 		if meta.issingle or meta.is_virtual:
 			continue
 		found.add(DynamicTicketLink(df.parent, df.options, df.fieldname))
 	return sorted(found, key=lambda d: (d.doctype, d.name_field))
+
+
+def delete_references(doctype: str, names: list[str], counts: Counter) -> None:
+	"""Rows of any doctype that point at these documents of `doctype` by a (doctype, name) pair."""
+	for link in dynamic_ticket_links():
+		_run(
+			counts,
+			link.doctype,
+			f"""delete from `tab{link.doctype}` where `{link.doctype_field}` = {frappe.db.escape(doctype)}
+			and `{link.name_field}` in ({_in(names)})""",
+		)
 
 
 def child_tables() -> list[str]:
@@ -84,7 +108,8 @@ def _in(names: list[str]) -> str:
 	return ", ".join(frappe.db.escape(n) for n in names)
 
 
-def _delete(counts: Counter, label: str, sql: str, values=None) -> None:
+def _run(counts: Counter, label: str, sql: str, values=None) -> None:
+	"""Runs a DELETE or UPDATE and counts the rows it removed or changed under `label`."""
 	frappe.db.sql(sql, values)
 	counts[label] += frappe.db._cursor.rowcount if frappe.db._cursor else 0
 
@@ -106,31 +131,63 @@ def delete_tickets(names: list[str]) -> Counter:
 	_remove_files(names, counts)
 	for link in ticket_links():
 		if link.owns_row:
-			_delete(counts, link.doctype, f"delete from `tab{link.doctype}` where `{link.fieldname}` in ({_in(names)})")
+			_delete_rows_linking(link.doctype, f"select name from `tab{link.doctype}` where `{link.fieldname}` in ({_in(names)})", counts)
+			_run(counts, link.doctype, f"delete from `tab{link.doctype}` where `{link.fieldname}` in ({_in(names)})")
 		else:
 			frappe.db.sql(
 				f"update `tab{link.doctype}` set `{link.fieldname}` = null where `{link.fieldname}` in ({_in(names)})"
 			)
-	for link in dynamic_ticket_links():
-		_delete(
-			counts,
-			link.doctype,
-			f"delete from `tab{link.doctype}` where `{link.doctype_field}` = 'Ticket' and `{link.name_field}` in ({_in(names)})",
-		)
-	_delete(counts, "Access Log", f"delete from `tabAccess Log` where export_from = 'Ticket' and reference_document in ({_in(names)})")
-	_delete(counts, SEARCH_TABLE, f"delete from `{SEARCH_TABLE}` where ticket in ({_in(names)})")
+	delete_references(TICKET, names, counts)
+	_run(counts, SEARCH_TABLE, f"delete from `{SEARCH_TABLE}` where ticket in ({_in(names)})")
+	_delete_frappe_traces(names, counts)
 	for child in child_tables():
-		_delete(counts, child, f"delete from `tab{child}` where parenttype = 'Ticket' and parent in ({_in(names)})")
-	_delete(counts, TICKET, f"delete from `tabTicket` where name in ({_in(names)})")
+		_run(counts, child, f"delete from `tab{child}` where parenttype = 'Ticket' and parent in ({_in(names)})")
+	_run(counts, TICKET, f"delete from `tabTicket` where name in ({_in(names)})")
 	counters.refresh_chat_ticket_counts(chats)
 	return counts
 
 
-def _remove_files(names: list[str], counts: Counter) -> None:
+def _delete_rows_linking(doctype: str, names_sql: str, counts: Counter) -> None:
+	"""Rows that belong to a ticket's row (a recorded Telegram request of a message) go with it, one level
+	down; a link that is only a reference is cleared."""
+	for field in _links_to(doctype):
+		if field.owns_row:
+			_run(counts, field.doctype, f"delete from `tab{field.doctype}` where `{field.fieldname}` in ({names_sql})")
+		else:
+			frappe.db.sql(f"update `tab{field.doctype}` set `{field.fieldname}` = null where `{field.fieldname}` in ({names_sql})")
+
+
+def _links_to(doctype: str) -> list[TicketLink]:
+	rows = frappe.db.sql(
+		"""select f.parent as doctype, f.fieldname, f.reqd from `tabDocField` f join `tabDocType` d on d.name = f.parent
+		where f.fieldtype = 'Link' and f.options = %(dt)s and d.issingle = 0 and d.is_virtual = 0 and f.parent != %(dt)s
+		union
+		select c.dt as doctype, c.fieldname, c.reqd from `tabCustom Field` c join `tabDocType` d on d.name = c.dt
+		where c.fieldtype = 'Link' and c.options = %(dt)s and d.issingle = 0 and d.is_virtual = 0 and c.dt != %(dt)s""",
+		{"dt": doctype},
+		as_dict=True,
+	)
+	own_field = frappe.scrub(doctype)
+	return [
+		TicketLink(r.doctype, r.fieldname, bool(r.reqd) or r.fieldname == own_field)
+		for r in sorted(rows, key=lambda r: (r.doctype, r.fieldname))
+		if r.doctype != TICKET
+	]
+
+
+def _delete_frappe_traces(names: list[str], counts: Counter) -> None:
+	"""Copies Frappe keeps outside Dynamic Links: the awesome bar's global search index and users' route
+	history (the desk's "recent" list of /app/ticket/<name>)."""
+	_run(counts, "__global_search", f"delete from `__global_search` where doctype = 'Ticket' and name in ({_in(names)})")
+	routes = ", ".join(frappe.db.escape(f"ticket/{n}") for n in names)
+	_run(counts, "Route History", f"delete from `tabRoute History` where route in ({routes})")
+
+
+def _remove_files(names: list[str], counts: Counter, doctype: str = TICKET) -> None:
 	"""File rows of the tickets go with the Dynamic Link pass; the files on disk go here, unless another File
 	row (Frappe shares one file between rows with the same content) still points at them."""
 	files = frappe.db.sql(
-		f"""select name, file_url, is_private from `tabFile` where attached_to_doctype = 'Ticket'
+		f"""select name, file_url, is_private from `tabFile` where attached_to_doctype = {frappe.db.escape(doctype)}
 		and attached_to_name in ({_in(names)}) and ifnull(is_folder, 0) = 0 and ifnull(file_url, '') != ''""",
 		as_dict=True,
 	)
@@ -169,14 +226,14 @@ def anonymise_tickets(names: list[str]) -> Counter:
 		return counts
 	chats = chats_of(names)
 	_remove_files(names, counts)
-	_delete(counts, "File", f"delete from `tabFile` where attached_to_doctype = 'Ticket' and attached_to_name in ({_in(names)})")
-	_delete(counts, "Version", f"delete from `tabVersion` where ref_doctype = 'Ticket' and docname in ({_in(names)})")
+	_run(counts, "File", f"delete from `tabFile` where attached_to_doctype = 'Ticket' and attached_to_name in ({_in(names)})")
+	_run(counts, "Version", f"delete from `tabVersion` where ref_doctype = 'Ticket' and docname in ({_in(names)})")
 	frappe.db.sql(
 		f"""update `tabComment` set content = %s where reference_doctype = 'Ticket' and reference_name in ({_in(names)})
 		and comment_type in ('Comment', 'Info', 'Edit', 'Attachment', 'Attachment Removed', 'Like', 'Label')""",
 		(ANONYMISED,),
 	)
-	_delete(
+	_run(
 		counts,
 		"Telegram Message",
 		f"""update `tabTelegram Message` set text = %s, previous_text = null, edit_history = null, sender_name = null,
@@ -184,7 +241,20 @@ def anonymise_tickets(names: list[str]) -> Counter:
 		(ANONYMISED,),
 	)
 	frappe.db.sql(f"update `tabTicket Rating` set comment = null where ticket in ({_in(names)})")
-	_delete(
+	# what the "record" transport kept of the replies sent (their payloads carry the texts)
+	_run(
+		counts,
+		"Telegram Recorded Request",
+		f"""delete r from `tabTelegram Recorded Request` r join `tabTelegram Message` m on m.name = r.telegram_message
+		where m.ticket in ({_in(names)})""",
+	)
+	# e-mails with the customer (the backup channel) are the customer's words and address
+	_run(
+		counts,
+		"Communication",
+		f"delete from `tabCommunication` where reference_doctype = 'Ticket' and reference_name in ({_in(names)})",
+	)
+	_run(
 		counts,
 		TICKET,
 		f"""update `tabTicket` set title = %(t)s, description = null, customer_email = null, customer_telegram_id = null,
@@ -193,6 +263,7 @@ def anonymise_tickets(names: list[str]) -> Counter:
 		{"t": ANONYMISED, "now": frappe.utils.now_datetime()},
 	)
 	frappe.db.sql(f"update `{SEARCH_TABLE}` set body = %s where ticket in ({_in(names)})", (ANONYMISED,))
+	_delete_frappe_traces(names, counts)
 	counts["Linked Chat"] += anonymise_chats(_chats_without_live_tickets(chats))
 	return counts
 
@@ -228,12 +299,12 @@ def forget_telegram_users(user_ids: list[str]) -> Counter:
 	if not user_ids:
 		return counts
 	ids = _in(user_ids)
-	_delete(counts, "Telegram Intake Session", f"delete from `tabTelegram Intake Session` where chat in ({ids})")
-	_delete(counts, "Telegram Session Entity", f"delete from `tabTelegram Session Entity` where entity_id in ({ids})")
-	_delete(
+	_run(counts, "Telegram Intake Session", f"delete from `tabTelegram Intake Session` where chat in ({ids})")
+	_run(counts, "Telegram Session Entity", f"delete from `tabTelegram Session Entity` where entity_id in ({ids})")
+	_run(
 		counts,
 		"Telegram Update",
-		f"delete from `tabTelegram Update` where chat_id in ({ids}) and status not in ('Queued', 'Processing')",
+		f"delete from `tabTelegram Update` where chat_id in ({ids}) and status != 'Pending'",
 	)
 	return counts
 
@@ -255,22 +326,22 @@ def erase_customer_messages(user_id: str) -> Counter:
 	"""The user's own messages in any ticket (group chats included) and every message of their private chat
 	lose text, name, ids, payload and files; the raw updates that carried them go; rating comments go."""
 	counts = Counter()
-	_delete(
+	_run(
 		counts,
 		"Telegram Update",
 		"""delete u from `tabTelegram Update` u join `tabTelegram Message` m
 		on m.chat_id = u.chat_id and m.message_id = u.message_id
-		where m.sender_id = %s and u.status not in ('Queued', 'Processing')""",
+		where m.sender_id = %s and u.status != 'Pending'""",
 		(user_id,),
 	)
-	_delete(
+	_run(
 		counts,
 		"Telegram Message",
 		"""update `tabTelegram Message` set text = %s, previous_text = null, edit_history = null, sender_name = null,
 		sender_id = null, media_meta = null, attachments = null, payload = null where sender_id = %s""",
 		(ANONYMISED, user_id),
 	)
-	_delete(
+	_run(
 		counts,
 		"Telegram Message",
 		"""update `tabTelegram Message` set text = %s, previous_text = null, edit_history = null, sender_name = null,
@@ -278,25 +349,38 @@ def erase_customer_messages(user_id: str) -> Counter:
 		message_key = concat('erased:', name) where chat = %s""",
 		(ANONYMISED, user_id),
 	)
-	_delete(counts, "Ticket Rating", "update `tabTicket Rating` set comment = null, chat = null where chat = %s", (user_id,))
+	_run(counts, "Ticket Rating", "update `tabTicket Rating` set comment = null, chat = null where chat = %s", (user_id,))
 	frappe.db.sql("update `tabTicket` set customer_telegram_id = null where customer_telegram_id = %s", (user_id,))
 	return counts
 
 
-def delete_chat(chat: str) -> int:
-	"""The Linked Chat row itself (after its tickets went): the customer's identity in the desk."""
-	frappe.db.sql("delete from `tabTicket Chat` where chat = %s and parenttype != 'Ticket'", (chat,))
-	frappe.db.sql("delete from `tabLinked Chat` where name = %s", (chat,))
-	return frappe.db._cursor.rowcount if frappe.db._cursor else 0
+def delete_chat(chat: str) -> Counter:
+	"""The Linked Chat row itself (after its tickets went), with its history, comments and files: the
+	customer's identity in the desk."""
+	counts = Counter()
+	_remove_files([chat], counts, "Linked Chat")
+	delete_references("Linked Chat", [chat], counts)
+	_run(counts, "Ticket Chat", "delete from `tabTicket Chat` where chat = %s", (chat,))
+	_run(counts, "Linked Chat", "delete from `tabLinked Chat` where name = %s", (chat,))
+	return counts
 
 
 def ensure_link_indexes() -> list[str]:
 	"""Every Link column to Ticket gets an index, so that a purge batch's deletes and link clears read only
 	their rows (an unindexed UPDATE would scan, and lock, a whole table). Returns what was added."""
-	added = []
-	for link in ticket_links():
-		index = f"{link.fieldname}_index"
-		if not frappe.db.sql(f"show index from `tab{link.doctype}` where Column_name = %s and Seq_in_index = 1", (link.fieldname,)):
-			frappe.db.add_index(link.doctype, [link.fieldname], index)
-			added.append(f"{link.doctype}.{link.fieldname}")
-	return added
+	return [f"{link.doctype}.{link.fieldname}" for link in ticket_links() if ensure_index(link.doctype, [link.fieldname])]
+
+
+def ensure_index(doctype: str, columns: list[str]) -> bool:
+	"""Adds an index on `columns` unless one already starts with them; returns whether it added one."""
+	table = f"tab{doctype}"
+	if not frappe.db.table_exists(doctype):
+		return False
+	existing = {}
+	for row in frappe.db.sql(f"show index from `{table}`", as_dict=True):
+		existing.setdefault(row.Key_name, {})[row.Seq_in_index] = row.Column_name
+	for parts in existing.values():
+		if [parts.get(i + 1) for i in range(len(columns))] == columns:
+			return False
+	frappe.db.add_index(doctype, columns, "_".join(columns) + "_index")
+	return True
