@@ -110,7 +110,7 @@ def _in(names: list[str]) -> str:
 
 def _run(counts: Counter, label: str, sql: str, values=None) -> None:
 	"""Runs a DELETE or UPDATE and counts the rows it removed or changed under `label`."""
-	frappe.db.sql(sql, values)
+	frappe.db.sql(sql, values) if values is not None else frappe.db.sql(sql)
 	counts[label] += frappe.db._cursor.rowcount if frappe.db._cursor else 0
 
 
