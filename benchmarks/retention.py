@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from _site import connect, fmt
+from _site import connect, fmt, summary
 
 OLD_CATEGORY = "Bench retention old"
 MEMBER = "agent0@bench.test"
@@ -124,15 +124,6 @@ def sample(out_path: str, stop_path: str):
 	Path(out_path).write_text(json.dumps(samples))
 
 
-def stats(samples: list[float]) -> dict:
-	samples = sorted(samples)
-	return {
-		"p50": samples[len(samples) // 2],
-		"p95": samples[max(0, int(round(0.95 * len(samples))) - 1)],
-		"max": samples[-1],
-	}
-
-
 def sampled_while(fn, label: str):
 	out, stop = f"/tmp/tg-retention-{os.getpid()}-{label}.json", f"/tmp/tg-retention-{os.getpid()}-{label}.stop"
 	for path in (out, stop):
@@ -205,8 +196,8 @@ def main():
 		f"{details.get('Telegram Message', 0):,} messages, {record.rows_removed:,} rows in {elapsed:.1f} s "
 		f"({record.tickets_processed / elapsed:,.0f} tickets/s); left: {left} tickets, {left_messages} messages")
 	print(f"ticket list (desk's reportview.get, newest first, {MEMBER}) from another connection:")
-	print(f"  before the purge ({len(idle)} samples): {fmt(stats(idle))}")
-	print(f"  during the purge ({len(during)} samples): {fmt(stats(during))}")
+	print(f"  before the purge ({len(idle)} samples): {fmt(summary(idle))}")
+	print(f"  during the purge ({len(during)} samples): {fmt(summary(during))}")
 	print(f"load average after: {os.getloadavg()}")
 
 

@@ -6,7 +6,7 @@ app_description = "Telegram-native helpdesk for the Frappe desk"
 app_email = "dev@tg-tickets.invalid"
 app_license = "MIT"
 
-after_install = "tg_tickets.install.after_install"
+after_install = ["tg_tickets.install.after_install", "tg_tickets.privacy.retention.ensure_link_indexes"]
 after_migrate = [
 	"tg_tickets.install.after_migrate",
 	# every per-ticket Link column indexed, so retention's batches never scan (tg_tickets/privacy/retention.py)

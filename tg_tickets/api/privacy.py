@@ -35,16 +35,7 @@ def retention_run_now(policy: str) -> dict:
 	"""Runs the policy in a background job (as the nightly run does)."""
 	retention.check_owner()
 	frappe.get_doc(retention.POLICY, policy)  # exists
-	frappe.enqueue(
-		"tg_tickets.privacy.retention.run_policy",
-		queue="long",
-		timeout=6 * 3600,
-		job_id=f"tg_tickets_retention::{policy}",
-		deduplicate=True,
-		enqueue_after_commit=True,
-		policy_name=policy,
-		run_by=frappe.session.user,
-	)
+	retention.enqueue_run(policy, frappe.session.user)
 	return {"queued": True}
 
 

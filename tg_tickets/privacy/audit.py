@@ -123,45 +123,33 @@ def trail(ticket: str | None = None, user: str | None = None, kinds=None, since=
 	return rules.merge_trail(*sources, limit=limit)
 
 
-def _where(conditions: list[str], values: dict, column_user: str, column_at: str, user, since) -> str:
-	if user:
-		conditions.append(f"{column_user} = %(user)s")
-		values["user"] = user
-	if since:
-		conditions.append(f"{column_at} >= %(since)s")
-		values["since"] = since
-	return " and ".join(conditions) or "1=1"
-
-
-def _views(ticket, user, since, limit):
-	values = {"limit": limit}
-	conditions = []
-	if ticket:
-		conditions.append("ticket = %(ticket)s")
-		values["ticket"] = ticket
-	where = _where(conditions, values, "user", "viewed_at", user, since)
-	rows = frappe.db.sql(
-		f"""select ticket, user, viewed_at, source from `tabTicket View` where {where}
-		order by viewed_at desc limit %(limit)s""",
+def _newest(table: str, columns: str, fixed: str, ticket_column: str, user_column: str, at_column: str,
+	ticket, user, since, limit) -> list:
+	"""One source's newest rows for a ticket (or all), a user and a start date."""
+	conditions, values = [fixed], {"limit": limit}
+	for column, key, value, operator in (
+		(ticket_column, "ticket", ticket, "="), (user_column, "user", user, "="), (at_column, "since", since, ">=")
+	):
+		if value:
+			conditions.append(f"{column} {operator} %({key})s")
+			values[key] = value
+	return frappe.db.sql(
+		f"""select {columns} from `{table}` where {' and '.join(conditions)}
+		order by {at_column} desc limit %(limit)s""",
 		values,
 		as_dict=True,
 	)
+
+
+def _views(ticket, user, since, limit):
+	rows = _newest("tabTicket View", "ticket, user, viewed_at, source", "1=1", "ticket", "user", "viewed_at",
+		ticket, user, since, limit)
 	return [rules.AuditEntry(r.viewed_at, "view", r.user, r.ticket, _("Opened ({0})").format(_(r.source))) for r in rows]
 
 
 def _changes(ticket, user, since, limit):
-	values = {"limit": limit}
-	conditions = ["ref_doctype = 'Ticket'"]
-	if ticket:
-		conditions.append("docname = %(ticket)s")
-		values["ticket"] = ticket
-	where = _where(conditions, values, "owner", "creation", user, since)
-	rows = frappe.db.sql(
-		f"""select docname, owner, creation, data from `tabVersion` where {where}
-		order by creation desc limit %(limit)s""",
-		values,
-		as_dict=True,
-	)
+	rows = _newest("tabVersion", "docname, owner, creation, data", "ref_doctype = 'Ticket'", "docname", "owner",
+		"creation", ticket, user, since, limit)
 	entries = []
 	for row in rows:
 		changes = rules.version_changes(row.data)
@@ -171,18 +159,8 @@ def _changes(ticket, user, since, limit):
 
 
 def _accesses(ticket, user, since, limit):
-	values = {"limit": limit}
-	conditions = ["export_from = 'Ticket'"]
-	if ticket:
-		conditions.append("reference_document = %(ticket)s")
-		values["ticket"] = ticket
-	where = _where(conditions, values, "user", "creation", user, since)
-	rows = frappe.db.sql(
-		f"""select reference_document, user, creation, method, file_type, report_name from `tabAccess Log`
-		where {where} order by creation desc limit %(limit)s""",
-		values,
-		as_dict=True,
-	)
+	rows = _newest("tabAccess Log", "reference_document, user, creation, method, file_type, report_name",
+		"export_from = 'Ticket'", "reference_document", "user", "creation", ticket, user, since, limit)
 	entries = []
 	for row in rows:
 		kind = "print" if (row.method or "").lower() in ("print", "download pdf") or row.reference_document else "export"

@@ -1,6 +1,6 @@
 """Retention policies at work: the dry run's count, the nightly run, and the record of each run.
 
-A run walks the policy's tickets by key range — (closed_at, name) on the `closed_at_idx` index, a batch of
+A run walks the policy's tickets by key range — (closed_at, name) on the `closed_at` index, a batch of
 `batch_size` tickets per transaction — and hands each batch to the hub (tickets/purge.py), committing after
 each one: row locks are held on one batch's rows for a moment, never on the ticket table, and the desk's list
 queries (consistent reads) never wait. A run that dies midway leaves a Failed record; the next run selects what
@@ -83,7 +83,7 @@ def next_batch(selection: rules.Selection, after: tuple | None) -> list[tuple]:
 		conditions.append("(t.closed_at > %(after_at)s or (t.closed_at = %(after_at)s and t.name > %(after_name)s))")
 		values["after_at"], values["after_name"] = after
 	return frappe.db.sql(
-		f"""select t.closed_at, t.name from `tabTicket` t force index (closed_at_idx)
+		f"""select t.closed_at, t.name from `tabTicket` t force index (closed_at)
 		where {' and '.join(conditions)} order by t.closed_at, t.name limit %(limit)s""",
 		values,
 	)
@@ -114,11 +114,13 @@ def run_policy(policy_name: str, run_by: str | None = None) -> str:
 	run = _record(policy, dry_run=False, matched=0, processed=0, counts=Counter(), status="Running", run_by=run_by)
 	frappe.db.commit()
 	counts, processed, after = Counter(), 0, None
+	ensure_link_indexes()  # an unindexed link would make a batch scan (and lock) a whole table
+	plan = purge.make_plan()
 	try:
 		while rows := next_batch(selection, after):
 			after = tuple(rows[-1])
 			names = [name for _closed_at, name in rows]
-			counts += apply(selection.action, names)
+			counts += apply(selection.action, names, plan)
 			processed += len(names)
 			frappe.db.commit()
 	except Exception as e:
@@ -131,11 +133,11 @@ def run_policy(policy_name: str, run_by: str | None = None) -> str:
 	return run
 
 
-def apply(action: str, names: list[str]) -> Counter:
+def apply(action: str, names: list[str], plan=None) -> Counter:
 	"""One batch through the hub; audit rows may go only inside this."""
 	frappe.flags.tg_tickets_purging = True
 	try:
-		return purge.delete_tickets(names) if action == "Delete" else purge.anonymise_tickets(names)
+		return purge.delete_tickets(names, plan) if action == "Delete" else purge.anonymise_tickets(names)
 	finally:
 		frappe.flags.tg_tickets_purging = False
 
@@ -196,16 +198,21 @@ def run_nightly():
 	if not permissions.feature_enabled():
 		return
 	for name in frappe.get_all(POLICY, filters={"enabled": 1}, pluck="name", order_by="name"):
-		frappe.enqueue(
-			"tg_tickets.privacy.retention.run_policy",
-			queue="long",
-			timeout=6 * 3600,
-			job_id=f"tg_tickets_retention::{name}",
-			deduplicate=True,
-			enqueue_after_commit=True,
-			policy_name=name,
-			run_by="Scheduler",
-		)
+		enqueue_run(name, "Scheduler")
+
+
+def enqueue_run(policy_name: str, run_by: str):
+	"""A policy's run in the long queue, after commit; at most one queued or running per policy."""
+	frappe.enqueue(
+		"tg_tickets.privacy.retention.run_policy",
+		queue="long",
+		timeout=6 * 3600,
+		job_id=f"tg_tickets_retention::{policy_name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		policy_name=policy_name,
+		run_by=run_by,
+	)
 
 
 def ensure_link_indexes():

@@ -28,9 +28,9 @@ class Selection:
 	action: str
 	cutoff: datetime
 	statuses: tuple[str, ...]
-	category: str | None = None
-	chat: str | None = None
-	batch_size: int = 500
+	category: str | None
+	chat: str | None
+	batch_size: int
 
 	@property
 	def skips_anonymised(self) -> bool:

@@ -71,6 +71,4 @@ def on_doctype_update():
 	frappe.db.add_index("Ticket", ["waiting_since", "team"], "waiting_since_team_idx")
 	frappe.db.add_index("Ticket", ["team", "waiting_since"], "team_waiting_since_idx")
 	frappe.db.add_index("Ticket", ["held_since"], "held_since_idx")
-	# Retention (tg_tickets/privacy/retention.py) walks closed tickets older than a cutoff by (closed_at, name).
-	frappe.db.add_index("Ticket", ["closed_at"], "closed_at_idx")
 	search.ensure_fulltext_index()
