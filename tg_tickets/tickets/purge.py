@@ -135,6 +135,14 @@ class PurgePlan:
 	children: tuple[str, ...]
 
 
+def precise_ranges() -> None:
+	"""Our IN lists name up to a batch of tickets. Past 200 values (MariaDB's eq_range_index_dive_limit)
+	the optimizer estimates them from index statistics, and a link that is nearly always empty (follow_up_of,
+	moved_from_ticket: cardinality 1-2) looks like it matches everything: the UPDATE clearing it scanned and
+	locked all 300,000 ticket rows, 3 s a batch (measured, benchmarks/retention.py). Dives make it a range."""
+	frappe.db.sql("set session eq_range_index_dive_limit = 0")
+
+
 def make_plan() -> PurgePlan:
 	"""The links to Ticket, and only the (doctype, name) reference columns that point at some ticket now: a
 	Dynamic Link table that never held a ticket is not read in every batch."""
@@ -156,6 +164,7 @@ def delete_tickets(names: list[str], plan: PurgePlan | None = None) -> Counter:
 	if not names:
 		return counts
 	plan = plan or make_plan()
+	precise_ranges()
 	names = sorted(set(names))
 	ticket_list = _in(names)
 	chats = chats_of(names)
@@ -248,6 +257,7 @@ def anonymise_tickets(names: list[str]) -> Counter:
 	names = sorted(set(names))
 	if not names:
 		return counts
+	precise_ranges()
 	chats = chats_of(names)
 	_remove_files(names, counts)
 	_run(counts, "File", f"delete from `tabFile` where attached_to_doctype = 'Ticket' and attached_to_name in ({_in(names)})")
