@@ -166,7 +166,11 @@ def main():
 	frappe.db.commit()
 	frappe.clear_document_cache("Tickets Settings", "Tickets Settings")
 	seed_base(frappe, options.base)
-	frappe.db.sql("delete from `tabTicket` where name like 'R%%'")  # a run stopped midway
+	# what a run stopped midway left
+	for table, column, prefix in (("tabTicket", "name", "R"), ("tabTicket Chat", "name", "rc"),
+			("tabTicket Status Log", "name", "rs"), ("tabComment", "name", "rcm"), ("tabTelegram Message", "name", "rm"),
+			("tg_ticket_search_text", "ticket", "R")):
+		frappe.db.sql(f"delete from `{table}` where `{column}` like '{prefix}%%'")
 	frappe.db.commit()
 	seed_old(frappe, options.purge, options.messages)
 
