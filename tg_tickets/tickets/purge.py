@@ -167,7 +167,7 @@ def delete_tickets(names: list[str], plan: PurgePlan | None = None) -> Counter:
 	precise_ranges()
 	names = sorted(set(names))
 	ticket_list = _in(names)
-	chats = chats_of(names)
+	counters.forget_tickets_in_chat_counts(names)
 	_remove_files(names, counts)
 	for field, owner, owner_field in plan.nested:
 		owned = f"select name from `tab{owner}` where `{owner_field}` in ({ticket_list})"
@@ -186,7 +186,6 @@ def delete_tickets(names: list[str], plan: PurgePlan | None = None) -> Counter:
 	for child in plan.children:
 		_run(counts, child, f"delete from `tab{child}` where parenttype = 'Ticket' and parent in ({ticket_list})")
 	_run(counts, TICKET, f"delete from `tabTicket` where name in ({ticket_list})")
-	counters.refresh_chat_ticket_counts(chats)
 	return counts
 
 
