@@ -26,7 +26,12 @@ def timed(fn, runs: int) -> dict:
 		start = time.perf_counter()
 		fn(i)
 		samples.append((time.perf_counter() - start) * 1000)
-	samples.sort()
+	return summary(samples)
+
+
+def summary(samples: list[float]) -> dict:
+	"""p50/p95/max of samples in milliseconds."""
+	samples = sorted(samples)
 	return {
 		"p50": statistics.median(samples),
 		"p95": samples[max(0, int(round(0.95 * len(samples))) - 1)],

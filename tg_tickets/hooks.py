@@ -6,8 +6,12 @@ app_description = "Telegram-native helpdesk for the Frappe desk"
 app_email = "dev@tg-tickets.invalid"
 app_license = "MIT"
 
-after_install = "tg_tickets.install.after_install"
-after_migrate = "tg_tickets.install.after_migrate"
+after_install = ["tg_tickets.install.after_install", "tg_tickets.privacy.retention.ensure_link_indexes"]
+after_migrate = [
+	"tg_tickets.install.after_migrate",
+	# every per-ticket Link column indexed, so retention's batches never scan (tg_tickets/privacy/retention.py)
+	"tg_tickets.privacy.retention.ensure_link_indexes",
+]
 before_uninstall = "tg_tickets.install.before_uninstall"
 # `bench run-tests` prepares the site as Frappe's own hook does on a Frappe-only site (tg_tickets/install.py)
 before_tests = "tg_tickets.install.before_tests"
@@ -29,6 +33,11 @@ permission_query_conditions = {
 	# faster answers (tg_tickets/replies/): canned responses by scope; sent articles belong to tickets
 	"Canned Response": "tg_tickets.replies.responses.query_conditions",
 	"Knowledge Base Article Send": "tg_tickets.permissions.ticket_child_query_conditions",
+	# audit and retention (tg_tickets/privacy/): the audit trail for admins and owners, retention for owners
+	"Ticket View": "tg_tickets.privacy.audit.audit_query_conditions",
+	"Retention Policy": "tg_tickets.privacy.retention.owner_query_conditions",
+	"Retention Run": "tg_tickets.privacy.retention.owner_query_conditions",
+	"Erasure Request": "tg_tickets.privacy.retention.owner_query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -43,6 +52,13 @@ has_permission = {
 	"Agent Notification Preferences": "tg_tickets.notify.preferences.has_permission",
 	"Canned Response": "tg_tickets.replies.responses.has_permission",
 	"Knowledge Base Article Send": "tg_tickets.permissions.has_ticket_child_permission",
+	"Ticket View": "tg_tickets.privacy.audit.has_view_permission",
+	"Retention Policy": "tg_tickets.privacy.retention.has_owner_permission",
+	"Retention Run": "tg_tickets.privacy.retention.has_owner_permission",
+	"Erasure Request": "tg_tickets.privacy.retention.has_owner_permission",
+	# Frappe's history and access log rows about tickets are audit rows: never written or deleted by anyone
+	"Version": "tg_tickets.privacy.audit.has_audit_permission",
+	"Access Log": "tg_tickets.privacy.audit.has_audit_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -86,6 +102,17 @@ doc_events = {
 			"tg_tickets.notify.deliver.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
+		# the full form opened the ticket: a view in the audit trail (tg_tickets/privacy/audit.py)
+		"onload": "tg_tickets.privacy.audit.on_ticket_form_load",
+	},
+	# audit rows about tickets are immutable; only retention removes them (tg_tickets/privacy/audit.py)
+	"Version": {
+		"validate": "tg_tickets.privacy.audit.refuse_ticket_audit_change",
+		"on_trash": "tg_tickets.privacy.audit.refuse_ticket_audit_change",
+	},
+	"Access Log": {
+		"validate": "tg_tickets.privacy.audit.refuse_ticket_audit_change",
+		"on_trash": "tg_tickets.privacy.audit.refuse_ticket_audit_change",
 	},
 	# Frappe's "Assign To" on a ticket moves the ticket's assignee (tg_tickets/tickets/assignment.py)
 	"ToDo": {
@@ -129,6 +156,9 @@ override_whitelisted_methods = {
 	"frappe.desk.desktop.update_onboarding_step": "tg_tickets.onboarding.checklist.update_onboarding_step",
 }
 
+# A deleted ticket keeps its audit trail of views (Frappe would refuse the delete while they link to it).
+ignore_links_on_delete = ["Ticket View"]
+
 # Tickets are offered to the awesome bar's global search (Global Search Settings lists the doctypes).
 global_search_doctypes = {"Default": [{"doctype": "Ticket"}]}
 
@@ -165,6 +195,8 @@ scheduler_events = {
 		"tg_tickets.telegram.inbox.sweep",
 		"tg_tickets.telegram.delivery.retry_sweep",
 	],
+	# retention policies run nightly, each in its own job, batch by batch (tg_tickets/privacy/retention.py)
+	"daily": ["tg_tickets.privacy.retention.run_nightly"],
 }
 
 # --- the app's own events (tg_tickets/tickets/events.py): one domain's news, the others' reactions ---
@@ -200,6 +232,9 @@ tg_tickets_notify_agents = ["tg_tickets.notify.deliver.notify_agents"]
 tg_tickets_notification_channels = ["tg_tickets.notify.deliver.channels"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
+
+# a user opened a ticket in the side sheet (ticket, user, source): the audit trail (tg_tickets/privacy/audit.py)
+tg_tickets_on_ticket_viewed = ["tg_tickets.privacy.audit.on_ticket_viewed"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.model import no_value_fields
 
-from tg_tickets.tickets import activity
+from tg_tickets.tickets import activity, events
 from tg_tickets.tickets.fields import ROW_FIELDS
 from tg_tickets.tickets.lifecycle import SERVER_MAINTAINED
 
@@ -82,9 +82,12 @@ def set_field(name: str, fieldname: str, value=None) -> dict:
 
 
 @frappe.whitelist()
-def get_row(name: str) -> dict:
+def get_row(name: str, opened=None) -> dict:
+	"""A ticket's row for the table and side sheet; `opened` when the side sheet opens it (a view, audited)."""
 	doc = frappe.get_doc("Ticket", name)
 	doc.check_permission("read")
+	if frappe.utils.cint(opened):
+		events.emit(events.TICKET_VIEWED, doc.name, frappe.session.user, "Side sheet")
 	return ticket_row(doc)
 
 

@@ -41,6 +41,8 @@ NOTIFY_AGENTS = "tg_tickets_notify_agents"
 # Which channels a kind of notification may use now, per user (kind, users) → {user: {"desk", "email",
 # "telegram"}}: for domains that deliver their own (the SLA's digests). No answer: every channel.
 NOTIFICATION_CHANNELS = "tg_tickets_notification_channels"
+# A user opened a ticket in the side sheet (ticket, user, source): the privacy domain's audit trail records it.
+TICKET_VIEWED = "tg_tickets_on_ticket_viewed"
 
 
 def emit(event: str, *args, **kwargs) -> list:

@@ -62,7 +62,7 @@ export class SideSheet {
 		if (this.tab === "telegram") this.conversation.show(name);
 		this.$el.find(".tg-sheet-id").html(badges.ticket_id(name));
 		this.$el.find(".tg-sheet-body").addClass("tg-loading");
-		return ticket_store.get_row(name).then((row) => {
+		return ticket_store.get_row(name, true).then((row) => {
 			if (this.name !== name) return;
 			this.row = row;
 			this.render();

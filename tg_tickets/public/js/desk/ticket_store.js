@@ -34,7 +34,8 @@ export const ticket_store = {
 		);
 	},
 
-	get_row(name) {
-		return server.call("tg_tickets.api.ticket.get_row", { name });
+	// `opened`: the side sheet opens the ticket (the server records the view for the audit trail)
+	get_row(name, opened) {
+		return server.call("tg_tickets.api.ticket.get_row", opened ? { name, opened: 1 } : { name });
 	},
 };

@@ -17,6 +17,7 @@ frappe.ui.form.on("Ticket", {
 		frm.set_intro(closed ? __("This ticket is closed and read-only. Change its status to reopen it.") : "");
 		render_chat_links(frm);
 		render_conversation(frm);
+		render_audit(frm, actions);
 		if (!frm.is_new() && tg_tickets.lifecycle.can_escalate(frm.doc)) {
 			frm.add_custom_button(__("Escalate"), () => tg_tickets.lifecycle.escalate(frm.doc.name).then(() => frm.reload_doc(), () => {}));
 		}
@@ -48,4 +49,23 @@ function render_chat_links(frm) {
 		frm.dashboard.clear_headline();
 		frm.dashboard.set_headline(`<span class="tg-form-chats">${__("Chats")}: ${tg_tickets.badges.chats(row.chats, 10)}</span>`);
 	});
+}
+
+// The Audit tab (admins and owners): who opened the ticket, who changed what, prints and exports. The server
+// refuses the trail to anyone else; the tab is hidden for them.
+function render_audit(frm, actions) {
+	const may_read = !frm.is_new() && (actions.role === "Tickets Admin" || actions.role === "Tickets Owner");
+	frm.toggle_display("audit_tab", may_read);
+	frm.toggle_display("audit_html", may_read);
+	if (!may_read) return;
+	const $wrapper = frm.fields_dict.audit_html.$wrapper;
+	frappe.xcall("tg_tickets.api.privacy.ticket_audit", { ticket: frm.doc.name }).then((rows) => {
+		const label = { view: __("Viewed"), change: __("Changed"), print: __("Printed"), export: __("Exported") };
+		const body = rows.map((r) => `<tr class="tg-audit-row" data-kind="${r.kind}">
+			<td>${frappe.datetime.str_to_user(r.at)}</td><td>${label[r.kind] || r.kind}</td>
+			<td>${frappe.utils.escape_html(r.user || "")}</td><td>${frappe.utils.escape_html(r.detail || "")}</td></tr>`);
+		$wrapper.html(`<table class="table table-sm tg-audit"><thead><tr><th>${__("When")}</th><th>${__("What")}</th>
+			<th>${__("Who")}</th><th>${__("Details")}</th></tr></thead><tbody>${body.join("") ||
+			`<tr><td colspan="4">${__("Nothing recorded yet.")}</td></tr>`}</tbody></table>`);
+	}, () => $wrapper.empty());
 }
