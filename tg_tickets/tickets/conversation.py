@@ -223,6 +223,12 @@ def customer_messages_stored(scores: dict[str, list[float]]) -> None:
 		events.emit(events.CUSTOMER_MESSAGES_STORED, dict(sorted(scores.items())))
 
 
+def customer_scores_changed(tickets) -> None:
+	"""Stored customer messages of these tickets were scored again (CUSTOMER_SCORES_CHANGED)."""
+	if tickets:
+		events.emit(events.CUSTOMER_SCORES_CHANGED, sorted(tickets))
+
+
 def topic_command(ticket: str, user: str | None, text: str) -> str | None:
 	"""An agent's command in the ticket's forum topic (TOPIC_COMMAND): the answer for the topic, or None when
 	no domain knows the command (the text is then relayed to the customer as any post)."""
