@@ -207,7 +207,7 @@ def auto_close_part(args):
 	frappe.db.sql(f"update `tabTicket` set next_auto_close_event_at = %s + interval 2 hour where name like '{DUE_PREFIX}%%'", now())
 	frappe.db.commit()
 	median, p95, worst = time_sweep_nothing_due()
-	print(f"  sweep with nothing due: median {median:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms")
+	print(f"  sweep with nothing due: median {median:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms (load {os.getloadavg()[0]:.1f})")
 	print("  EXPLAIN:", frappe.db.sql("explain select name from `tabTicket` where next_auto_close_event_at <= %s "
 		"order by next_auto_close_event_at limit 10000", now(), as_dict=True))
 	frappe.db.sql(f"update `tabTicket` set next_auto_close_event_at = %s - interval 1 minute where name like '{DUE_PREFIX}%%'", now())

@@ -124,6 +124,16 @@ def main():
 		path = tempfile.mktemp(suffix=".b64")
 		lines = write_capture(path, args.chats, args.per_chat)
 		print(f"wrote {lines} captured updates (real TL bytes) to {path}")
+		# The scorer alone (whichever domain answers CUSTOMER_TEXT_SENTIMENT), per message, on these texts.
+		from tg_tickets.tickets import conversation
+
+		texts = [f"message {r} from chat {n}" for r in range(args.per_chat) for n in range(args.chats)]
+		if hasattr(conversation, "customer_sentiments"):
+			conversation.customer_sentiments(texts[:10])  # warm up
+			t = time.perf_counter()
+			conversation.customer_sentiments(texts)
+			print(f"sentiment scoring alone: {(time.perf_counter() - t) / len(texts) * 1e6:.1f} µs a message "
+				f"(load {os.getloadavg()[0]:.1f})")
 		worker = start_worker(args.site)
 		time.sleep(3)  # the worker is up before the clock starts
 
@@ -144,7 +154,8 @@ def main():
 		)[0][0]
 		print(f"replay: {counts}")
 		print(f"listener side (decode, normalise, store, commit, enqueue): {lines / stored:.0f} updates/s ({stored:.1f} s)")
-		print(f"end to end with one worker: {messages} messages on their tickets in {total:.1f} s = {messages / total:.0f} messages/s")
+		print(f"end to end with one worker: {messages} messages on their tickets in {total:.1f} s = {messages / total:.0f} messages/s "
+			f"(load {os.getloadavg()[0]:.1f})")
 
 		latencies = []
 		for chat, ticket in pairs[: args.replies]:

@@ -119,8 +119,10 @@ doc_events = {
 		"after_insert": "tg_tickets.tickets.assignment.after_todo_insert",
 		"on_update": "tg_tickets.tickets.assignment.after_todo_update",
 	},
-	# Frappe's own mention on a ticket also reaches the user on Telegram, by their preferences (tg_tickets/notify/)
+	# Frappe's own mention on a ticket follows the user's preferences for mentions: bell, e-mail (now or after
+	# quiet hours) and Telegram (tg_tickets/notify/)
 	"Notification Log": {
+		"before_insert": "tg_tickets.notify.deliver.before_mention_insert",
 		"after_insert": "tg_tickets.notify.deliver.on_mention",
 	},
 	# an agent's private chat with the bot exists from the moment the account is linked
@@ -225,11 +227,17 @@ tg_tickets_on_customer_messages_stored = [
 	# the assignee hears of new customer messages (tg_tickets/notify/deliver.py)
 	"tg_tickets.notify.deliver.on_customer_messages",
 ]
+# an edited customer message was scored again: the trend is rebuilt, escalation looks again
+tg_tickets_on_customer_scores_changed = [
+	"tg_tickets.lifecycle.sentiment_trend.rebuild_trends",
+	"tg_tickets.lifecycle.escalation.mark_due",
+]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)
 tg_tickets_notify_agents = ["tg_tickets.notify.deliver.notify_agents"]
 tg_tickets_notification_channels = ["tg_tickets.notify.deliver.channels"]
+tg_tickets_hold_notifications_for_later = ["tg_tickets.notify.deliver.hold_for_later"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
 

@@ -142,8 +142,29 @@ def has_ticket_permission(doc, ptype: str = "read", user: str | None = None, deb
 	if ptype != "create" and not is_new and sees_only_own_and_team_tickets(user) and not may_see_ticket(_saved_ticket(doc), user):
 		return False
 	if ptype in MEMBER_SWITCH_FOR_ACTION:
+		if ptype != "create" and not is_new and read_only_after_escalation(doc, user):
+			return False
 		return can(ptype, user)
 	return True
+
+
+def read_only_after_escalation(doc, user: str | None = None) -> bool:
+	"""The agent an escalation took the ticket from (SLA or rule: both leave them a read-only share) may read
+	it but not edit it or reply, until it is theirs again or waits in one of their teams' queues. Admins and
+	owners are never narrowed."""
+	user = user or frappe.session.user
+	name = doc if isinstance(doc, str) else doc.get("name")
+	if not name or is_admin(user):
+		return False
+	share = frappe.db.get_value(
+		"DocShare", {"share_doctype": "Ticket", "share_name": name, "user": user}, ["read", "write"]
+	)
+	if not share or not share[0] or share[1]:
+		return False
+	stored = _saved_ticket(name)
+	if stored.get("assigned_to") == user:
+		return False
+	return not (not stored.get("assigned_to") and stored.get("team") and stored.get("team") in teams_of(user))
 
 
 def _saved_ticket(doc):

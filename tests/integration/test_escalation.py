@@ -3,6 +3,7 @@ its grace), customer sentiment (real TL messages through the inbox), ticket age 
 more than N times, an agent's request (REST and `/escalate` in the forum topic); once per ticket and cycle,
 the history line, read access kept by the agent, and the supervisor's switch-off."""
 
+import json
 from datetime import datetime, timedelta
 
 import frappe
@@ -16,6 +17,7 @@ from tests.factories import (
 	telegram_messages,
 )
 from tests.integration.test_telegram_sync import receive, topic_group
+from tg_tickets.api import send_reply
 from tg_tickets.lifecycle import escalation
 from tg_tickets.sla import sweep as sla_sweep
 
@@ -115,6 +117,32 @@ def test_low_customer_sentiment_moves_the_ticket_to_a_team(people):
 		for h in history(ticket.name))
 
 
+def test_an_edited_customer_message_is_scored_again_and_the_trend_and_escalation_follow(people):
+	make_escalation_rule("Upset customer", "Customer sentiment", sentiment_messages=2, sentiment_threshold=-0.3,
+		notify_users=[WATCHER])
+	frappe.db.commit()
+	uid = tg.user_id()
+	ticket = new_ticket(chats=[make_chat("Edith", chat_id=uid)], assigned_to=AGENT)
+	first, second = tg.next_id(), tg.next_id()
+	with clock_at(T0 + M):
+		receive(tg.private_message(uid, "This is terrible, nothing works", message_id=first))
+	with clock_at(T0 + 2 * M):
+		receive(tg.private_message(uid, "Thanks, that fixed it, great!", message_id=second))
+	assert sweep(T0 + 3 * M, ticket.name) == {}  # one bad, one good: the mean is above the threshold
+	with clock_at(T0 + 4 * M):  # the customer takes the thanks back
+		receive(tg.edit(uid, second, "No, it is broken again. Awful, I am furious"))
+	bad, edited = telegram_messages(ticket=ticket.name, direction="Incoming")
+	assert edited.previous_text == "Thanks, that fixed it, great!" and edited.sentiment < -0.5 and edited.sentiment_scored
+	stored = frappe.get_doc("Ticket", ticket.name)
+	assert json.loads(stored.sentiment_trend) == [round(bad.sentiment, 2), round(edited.sentiment, 2)]
+	assert stored.sentiment == pytest.approx((round(bad.sentiment, 2) + round(edited.sentiment, 2)) / 2, abs=0.01)
+	assert get_datetime(stored.next_escalation_at) <= T0 + 4 * M  # looked at by the next sweep
+	assert sweep(T0 + 5 * M, ticket.name) == {ticket.name: ["Upset customer"]}
+	with clock_at(T0 + 6 * M):  # an edit to digits only scores nothing: the message leaves the trend
+		receive(tg.edit(uid, first, "12345"))
+	assert json.loads(frappe.db.get_value("Ticket", ticket.name, "sentiment_trend")) == [round(edited.sentiment, 2)]
+
+
 def test_ticket_age_counts_business_hours_and_notifies(people):
 	policy = make_sla_policy(business_hours=OFFICE_HOURS, timezone=frappe.utils.get_system_timezone(), escalation_enabled=0)
 	make_escalation_rule("Old ticket", "Ticket age", age_hours=2, age_in_business_hours=1, notify_users=[WATCHER])
@@ -208,12 +236,47 @@ def test_the_escalate_button_over_rest_needs_a_reason_and_a_rule(people, live_si
 	assert (log.requested_by, log.reason) == (AGENT, "customer is furious")
 	assert any(h.startswith("Escalated by rule Asked for help (asked by Agent Esc): customer is furious") for h in history(ticket.name))
 	again = agent.call("tg_tickets.api.lifecycle.escalate", ticket=ticket.name, reason="again")
+	assert again.status_code == 403  # escalated away from the agent: read-only for them now
+	again = live_site.session(WATCHER, PASSWORD).call("tg_tickets.api.lifecycle.escalate", ticket=ticket.name, reason="again")
 	assert again.status_code == 417 and "already fired" in again.text
+
+
+def test_the_agent_an_escalation_took_the_ticket_from_reads_it_but_may_not_edit_or_reply(people):
+	# feature_on: members may edit tickets, so only the escalation narrows the agent
+	make_escalation_rule("Hand to supervisor", "Agent request", assign_to=SUPERVISOR)
+	frappe.db.commit()
+	ticket = new_ticket(assigned_to=AGENT)
+	assert frappe.has_permission("Ticket", "write", ticket, user=AGENT)
+	escalation.request(ticket.name, AGENT, "needs a supervisor")
+	frappe.db.commit()
+	stored = frappe.get_doc("Ticket", ticket.name)
+	assert stored.assigned_to == SUPERVISOR
+	assert frappe.has_permission("Ticket", "read", stored, user=AGENT)
+	assert not frappe.has_permission("Ticket", "write", stored, user=AGENT)
+	assert frappe.has_permission("Ticket", "write", stored, user=WATCHER)  # other members are not narrowed
+	frappe.set_user(AGENT)
+	try:
+		with pytest.raises(frappe.PermissionError):
+			send_reply(ticket.name, "I am still on it")
+		stored.title = "Edited by the former agent"
+		with pytest.raises(frappe.PermissionError):
+			stored.save()
+	finally:
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+	assert not telegram_messages(ticket=ticket.name, direction="Outgoing")
+	# given back to the agent (or waiting in one of their teams), it is theirs to edit again
+	frappe.db.set_value("Ticket", ticket.name, "assigned_to", AGENT)
+	assert frappe.has_permission("Ticket", "write", ticket.name, user=AGENT)
+	make_ticket_team("Agent's own team", [AGENT], "Manual claim")
+	frappe.db.set_value("Ticket", ticket.name, {"assigned_to": None, "team": "Agent's own team"})
+	assert frappe.has_permission("Ticket", "write", ticket.name, user=AGENT)
+	frappe.db.rollback()
 
 
 def test_escalate_typed_in_the_forum_topic(people, replies_go_to_the_listener):
 	# replies_go_to_the_listener: no live worker delivers the topic's creation and renumbers the topic
-	make_escalation_rule("Topic help", "Agent request", notify_users=[WATCHER])
+	make_escalation_rule("Topic help", "Agent request", notify_users=[WATCHER], assign_to=SUPERVISOR)
 	channel, group = topic_group()
 	agent_tg = tg.user_id()
 	frappe.db.delete("Telegram Agent", {"user": AGENT})
@@ -222,13 +285,18 @@ def test_escalate_typed_in_the_forum_topic(people, replies_go_to_the_listener):
 	customer = make_chat("Cleo", chat_id=uid)
 	frappe.db.commit()
 	with settings(topic_group_chat=group):
-		ticket = new_ticket(chats=[customer])
+		ticket = new_ticket(chats=[customer], assigned_to=AGENT)
 		frappe.db.set_value("Ticket", ticket.name, {"topic_group": group, "topic_id": 31})
 		frappe.db.commit()
 		with clock_at(T0 + M):
 			receive(tg.topic_message(channel, 31, agent_tg, "/escalate"))
 		with clock_at(T0 + 2 * M):
 			receive(tg.topic_message(channel, 31, agent_tg, "/escalate refund over the limit"))
+		with clock_at(T0 + 3 * M):  # escalated away: what the agent writes in the topic stays there
+			receive(tg.topic_message(channel, 31, agent_tg, "Let me check that for you"))
+	assert f"Ticket #{ticket.name} was escalated away from you: you can read it but no longer reply." in [
+		m.text for m in telegram_messages(chat=group, ticket=ticket.name, direction="Outgoing", message_kind="Message")]
+	assert not [m for m in telegram_messages(chat=customer, direction="Outgoing") if "check that" in (m.text or "")]
 	answers = [m.text for m in telegram_messages(chat=group, ticket=ticket.name, direction="Outgoing", message_kind="Message")]
 	assert "Say why: /escalate followed by the reason" in answers
 	assert "Escalated by Agent Esc (rule Topic help): refund over the limit" in answers

@@ -10,9 +10,10 @@ import pytest
 
 from tests import telegram_fakes as tg
 from tests.factories import (
-	clock_at, make_admin, make_member, make_ticket, outgoing_email_account, settings, telegram_messages,
+	clock_at, make_admin, make_member, make_sla_policy, make_ticket, outgoing_email_account, settings, telegram_messages,
 )
 from tg_tickets.notify import deliver, preferences, rules
+from tg_tickets.sla import sweep as sla_sweep
 
 T0 = datetime(2026, 3, 2, 10, 0)
 M = timedelta(minutes=1)
@@ -126,6 +127,28 @@ def test_quiet_hours_hold_email_and_telegram_and_a_summary_follows_when_they_end
 	assert flush(datetime(2026, 3, 3, 8, 0)) == 0  # sent once
 
 
+def test_sla_reminders_in_quiet_hours_wait_for_their_end_and_breaches_pass(agent):
+	set_preferences(quiet=("22:00:00", "07:00:00"))
+	make_sla_policy(is_default=1, escalation_enabled=0, timezone=frappe.utils.get_system_timezone())  # MEDIUM: 60 min
+	night = datetime(2026, 3, 2, 23, 0)
+	with clock_at(night):
+		ticket = make_ticket("Night SLA", priority="MEDIUM", assigned_to=AGENT).name
+	before = emails()
+	with clock_at(night + 46 * M):
+		assert sla_sweep.process_ticket(ticket, night + 46 * M) == ["first_response:reminder:75"]
+	reminder = next(b for b in bells(ticket) if b.startswith("SLA reminder"))  # the bell rings as usual
+	assert dms(agent) == [] and emails() == before
+	with clock_at(night + 61 * M):
+		assert sla_sweep.process_ticket(ticket, night + 61 * M) == ["first_response:breach"]  # urgent: passes
+	assert dms(agent)[-1].startswith("SLA breached") and emails() == before + 1
+	assert flush(datetime(2026, 3, 3, 6, 59)) == 0
+	flush(datetime(2026, 3, 3, 7, 0))
+	# the held reminder (with the night's assignment), once, when the quiet hours end
+	assert dms(agent)[-1].startswith(f"2 notifications on ticket #{ticket}:\n") and dms(agent)[-1].endswith(f"\n• {reminder}")
+	assert emails() == before + 2
+	assert flush(datetime(2026, 3, 3, 8, 0)) == 0
+
+
 def test_urgent_ones_wait_too_when_the_user_says_so(agent):
 	set_preferences(quiet=("22:00:00", "07:00:00"), urgent=0)
 	ticket = make_ticket("Strict night").name
@@ -203,3 +226,46 @@ def test_frappes_mention_on_a_ticket_reaches_telegram_when_wanted(agent):
 	frappe.get_doc({"doctype": "Notification Log", "for_user": OTHER, "type": "Mention", "document_type": "Ticket",
 		"document_name": ticket, "subject": "mentioned", "from_user": "Administrator"}).insert(ignore_permissions=True)
 	assert dms(agent) == [f"Admin mentioned you in a comment on #{ticket}"]  # OTHER has no Telegram, and did not want it
+
+
+def mention(user, document_type, name, subject):
+	"""What Frappe's comment mention inserts (make_notification_logs)."""
+	return frappe.get_doc({"doctype": "Notification Log", "for_user": user, "type": "Mention", "document_type": document_type,
+		"document_name": name, "subject": subject, "from_user": "Administrator"}).insert(ignore_permissions=True)
+
+
+def mention_bells(ticket):
+	return frappe.get_all("Notification Log", filters={"for_user": AGENT, "document_name": ticket, "type": "Mention"},
+		pluck="subject")
+
+
+def test_frappes_mention_bell_and_email_follow_the_tickets_preference(agent):
+	ticket = make_ticket("Mention prefs").name
+	before = emails()
+	set_preferences(channels={rules.MENTION: (0, 1, 0)})  # e-mail only: no bell
+	with clock_at(T0):
+		mention(AGENT, "Ticket", ticket, "Admin mentioned you (e-mail only)")
+	assert mention_bells(ticket) == [] and emails() == before + 1
+	own = frappe.get_doc("Agent Notification Preferences", AGENT)
+	row = next(r for r in own.channels if r.notification_type == rules.MENTION)
+	row.desk, row.email, row.telegram = 1, 0, 0  # bell only
+	own.save(ignore_permissions=True)
+	frappe.db.set_value("Notification Settings", AGENT, "enable_email_mention", 1)  # Frappe's switch alone does not decide
+	with clock_at(T0 + M):
+		mention(AGENT, "Ticket", ticket, "Admin mentioned you (bell only)")
+	assert mention_bells(ticket) == ["Admin mentioned you (bell only)"] and emails() == before + 1
+
+
+def test_a_mention_in_quiet_hours_rings_and_its_email_waits_for_their_end(agent):
+	ticket = make_ticket("Night mention").name
+	set_preferences(channels={rules.MENTION: (1, 1, 0)}, quiet=("22:00:00", "07:00:00"))
+	before = emails()
+	with clock_at(datetime(2026, 3, 2, 23, 0)):
+		mention(AGENT, "Ticket", ticket, "Admin mentioned you at night")
+	assert mention_bells(ticket) == ["Admin mentioned you at night"] and emails() == before
+	flush(datetime(2026, 3, 3, 7, 0))
+	assert emails() == before + 1 and dms(agent) == []  # the e-mail summary; no Telegram wanted
+	# a mention elsewhere than on a ticket is Frappe's alone (its Notification Settings)
+	with clock_at(datetime(2026, 3, 3, 23, 0)):
+		log = mention(AGENT, "User", AGENT, "Admin mentioned you on a user")
+	assert frappe.db.get_value("Notification Log", log.name, "type") == "Mention" and emails() == before + 2

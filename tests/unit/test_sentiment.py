@@ -179,3 +179,29 @@ def test_emoji_without_a_scored_description_add_nothing():
 
 def test_trend_rounds_to_four_places():
 	assert s.trend([0.12345, 0.0]) == 0.0617
+
+
+NEUTRAL_OR_NOT = [
+	"message 3 from chat 17", "Invoice 42 for March", "Can you check my invoice please?", "ok", "OK!!!",
+	"not good", "no", "The app crashes when I open the settings page", "kind of great", "yeah right",
+	"I am :) now", "I am :-( now", "great.", "(good)", "GOOD", "Thanks!", "it's the bomb", "Done 👍", "order #123 📦",
+	"why?", "lol", "meh.", "fine", "the shit", "I can't log in", "without issue", "very", "least", "but",
+]
+
+
+@pytest.mark.parametrize("text", NEUTRAL_OR_NOT)
+def test_the_neutral_fast_path_agrees_with_vader(text):
+	# the fast path answers 0 only where VADER's own compound score is 0 (and it does answer for plain texts)
+	vader = round(s.english().polarity_scores(text)["compound"], 4)
+	assert s.score(text) == vader
+	if s.english_is_neutral(text):
+		assert vader == 0
+
+
+def test_the_neutral_fast_path_takes_plain_texts_and_leaves_lexicon_words_emoji_and_emoticons_to_vader():
+	assert s.english_is_neutral("message 3 from chat 17") and s.english_is_neutral("Invoice 42 for March")
+	assert not s.english_is_neutral("Thanks!")  # punctuation stripped as VADER does
+	assert not s.english_is_neutral("GOOD")  # case folded
+	assert not s.english_is_neutral("I am :) now")  # an emoticon is a lexicon token
+	assert not s.english_is_neutral("order #123 📦")  # emoji go to VADER (their descriptions may score)
+	assert not s.english_is_neutral("fine")

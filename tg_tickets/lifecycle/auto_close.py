@@ -183,14 +183,16 @@ def process_tickets(names: list[str], now=None) -> dict[str, str]:
 	if warnings:
 		warn(warnings, now)
 		done.update(dict.fromkeys(warnings, plan.WARN))
+	lines = {}
 	for name, rule in closes:
 		frappe.db.savepoint("tg_auto_close")
 		try:
-			conversation.close_by_system(name, plan.close_reason(rule))
+			lines[name] = conversation.close_by_system(name, plan.close_reason(rule), write_history=False)
 			done[name] = plan.CLOSE
 		except Exception:
 			frappe.db.rollback(save_point="tg_auto_close")
 			frappe.log_error(title=f"Auto-close of ticket {name}", reference_doctype="Ticket", reference_name=name)
+	conversation.history_lines(lines)  # the closes' history lines in one insert, in the closes' transaction
 	frappe.db.commit()  # a background job, not a controller
 	return done
 

@@ -47,6 +47,24 @@ def last_scores(tickets: list[str], count: int = TREND_LENGTH) -> dict[str, list
 	return found
 
 
+def rebuild_trends(tickets: list[str]) -> None:
+	"""CUSTOMER_SCORES_CHANGED: the tickets' trend read again from their messages' scores (after an edit was
+	scored again; rare, so one query over the messages rather than the stored trend)."""
+	if not tickets:
+		return
+	found = last_scores(list(tickets), TREND_LENGTH)
+	rows = []
+	for name in sorted(tickets):
+		values = [score for _at, score in found.get(name, [])]
+		rows.append((name, sentiment.trend(values, TREND_WINDOW) if values else None, json.dumps(values) if values else None))
+	derived = " union all ".join(["select %s as name, %s as score, %s as trend"] * len(rows))
+	frappe.db.sql(
+		f"""update `tabTicket` t join ({derived}) v on v.name = t.name
+		set t.sentiment = v.score, t.sentiment_trend = v.trend""",
+		[value for row in rows for value in row],
+	)
+
+
 def update_trends(scores: dict[str, list[float]]) -> None:
 	"""CUSTOMER_MESSAGES_STORED: each ticket's stored trend plus its new scores, the last TREND_LENGTH kept;
 	one read and one UPDATE for the batch (the desk hears of it through the conversation's realtime event)."""

@@ -44,6 +44,20 @@ def channels(kind: str, users) -> dict[str, frozenset]:
 	return {user: rules.plan(preferences.load(user), kind, local_now(user, now)).now for user in users if user}
 
 
+def hold_for_later(kind: str, alerts: list[tuple[str | None, str, str]]) -> None:
+	"""HOLD_FOR_LATER: of notifications another domain delivered itself on the channels allowed now, what each
+	user's quiet hours hold waits in their burst row for the summary when the quiet hours end."""
+	now = now_datetime()
+	plans = {}
+	for ticket, user, text in alerts:
+		if user not in plans:
+			plans[user] = rules.plan(preferences.load(user), kind, local_now(user, now))
+		plan = plans[user]
+		if plan.held:
+			hold_back(burst_row(user, ticket), kind, text, to_system(plan.held_until), email=rules.EMAIL in plan.held,
+				telegram=rules.TELEGRAM in plan.held)
+
+
 def notify_agents(kind: str, ticket: str | None, messages: dict, from_user: str | None = None, log_type: str = "Alert") -> None:
 	"""NOTIFY_AGENTS: {user: text} of one kind about one ticket, each by the user's preferences."""
 	now = now_datetime()
@@ -177,18 +191,45 @@ def on_customer_messages(scores: dict) -> None:
 		notify_agents(rules.CUSTOMER_MESSAGE, name, {user: _("New customer message on ticket #{0}: {1}").format(name, title)})
 
 
-def on_mention(log, method=None) -> None:
-	"""Notification Log after_insert: Frappe's own mention on a ticket also reaches the user on Telegram if
-	they want it (its bell and e-mail are Frappe's, by its Notification Settings)."""
-	if log.type != "Mention" or log.document_type != "Ticket":
+def before_mention_insert(log, method=None) -> None:
+	"""Notification Log before_insert: Frappe's own mention on a ticket (its comment's @user) follows the user's
+	tickets preferences for mentions. Frappe's after_insert e-mails a Mention at once when its Notification
+	Settings allow, and never an Alert; so while the preferences say "no e-mail now" (switched off, or quiet
+	hours: then it is held for the summary) the row is inserted as an Alert and turned back into a Mention by
+	on_mention, right after Frappe's after_insert, in the same transaction."""
+	if log.type != "Mention" or log.document_type != "Ticket" or not log.for_user:
 		return
-	prefs = preferences.load(log.for_user)
-	plan = rules.plan(prefs, rules.MENTION, local_now(log.for_user, now_datetime()))
+	if permissions.ticket_role(log.for_user) is None:
+		return
+	plan = rules.plan(preferences.load(log.for_user), rules.MENTION, local_now(log.for_user, now_datetime()))
+	log.flags.tg_mention_plan = plan
+	log.flags.tg_bell_seen = frappe.db.get_value("Notification Settings", log.for_user, "seen")
+	if rules.EMAIL not in plan.now:
+		log.type = "Alert"
+
+
+def on_mention(log, method=None) -> None:
+	"""Notification Log after_insert (after Frappe's own): a ticket mention becomes a Mention again, leaves the
+	bell when the user switched mentions' bell off, and reaches Telegram (now or after quiet hours) and the
+	held e-mail summary as the preferences say."""
+	plan = log.flags.pop("tg_mention_plan", None)
+	if plan is None:
+		return
+	if log.type != "Mention":
+		log.type = "Mention"
+		frappe.db.set_value("Notification Log", log.name, "type", "Mention", update_modified=False)
+	text = frappe.utils.strip_html(log.subject or "")
+	if rules.DESK not in plan.now:
+		# the bell is off for mentions: the row goes in the transaction that made it (nobody saw it), and the
+		# bell's unseen mark Frappe just set goes back to what it was
+		frappe.db.delete("Notification Log", log.name)
+		if log.flags.tg_bell_seen:
+			frappe.db.set_value("Notification Settings", log.for_user, "seen", 1, update_modified=False)
 	if rules.TELEGRAM in plan.now:
-		events.emit(events.ALERT_AGENTS, {log.for_user: frappe.utils.strip_html(log.subject or "")})
-	elif rules.TELEGRAM in plan.held:
-		hold_back(burst_row(log.for_user, log.document_name), rules.MENTION, frappe.utils.strip_html(log.subject or ""),
-			to_system(plan.held_until), email=False)
+		events.emit(events.ALERT_AGENTS, {log.for_user: text})
+	if plan.held:
+		hold_back(burst_row(log.for_user, log.document_name), rules.MENTION, text, to_system(plan.held_until),
+			email=rules.EMAIL in plan.held, telegram=rules.TELEGRAM in plan.held)
 
 
 def on_ticket_trash(ticket, method=None) -> None:

@@ -146,6 +146,12 @@ class Outbox:
 				direct.setdefault(user, []).append((ticket, subject))
 		email_digest.queue_digests(by_user)
 		direct_alerts(direct)
+		# what a recipient's quiet hours keep from e-mail and Telegram now is held for later, not dropped
+		by_kind: dict[str, list[tuple[str, str, str]]] = {}
+		for alert in self.alerts:
+			by_kind.setdefault(self.kinds[alert], []).append(alert)
+		for kind, alerts in sorted(by_kind.items()):
+			events.emit(events.HOLD_FOR_LATER, kind, alerts)
 		self.alerts = []
 
 

@@ -140,7 +140,32 @@ class PolicyChoices:
 		}
 
 
+# Per process: {(site, fingerprint): PolicyChoices}. Every ticket save chooses its policy; reading the enabled
+# policies and their conditions through get_all cost ~9 ms a save (auto-close's 10,000 closes: 90 s of
+# worker time, benchmarks/lifecycle.py), the fingerprint query well under 1 ms. The fingerprint is read in
+# the caller's transaction, so a rolled-back policy edit is never served, and any saved edit (a policy's
+# conditions are its child rows, saved with it) moves `modified`.
+_CHOICES: dict[tuple, PolicyChoices] = {}
+
+
+def choices_fingerprint() -> tuple:
+	count, last, enabled, default = frappe.db.sql(
+		"select count(*), max(modified), sum(enabled), max(if(is_default = 1, name, null)) from `tabSLA Policy`"
+	)[0]
+	return (frappe.local.site, count, str(last), int(enabled or 0), default)
+
+
 def policy_choices() -> PolicyChoices:
+	key = choices_fingerprint()
+	found = _CHOICES.get(key)
+	if found is None:
+		if len(_CHOICES) > 64:
+			_CHOICES.clear()
+		found = _CHOICES[key] = read_policy_choices()
+	return found
+
+
+def read_policy_choices() -> PolicyChoices:
 	policies = frappe.get_all(
 		"SLA Policy",
 		filters={"enabled": 1},

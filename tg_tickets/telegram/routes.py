@@ -15,6 +15,7 @@ from collections.abc import Callable
 import frappe
 from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datetime
 
+from tg_tickets import permissions
 from tg_tickets.telegram import intake_flow, topics
 from tg_tickets.telegram.records import GENERAL_TOPIC_ID, InboundRecord
 from tg_tickets.tickets import assignment, bulk, conversation, queries, realtime
@@ -49,6 +50,7 @@ class BatchContext:
 		self.current_ticket = {}
 		self.mirroring = False
 		self.scores: dict[str, list[float]] = {}  # per ticket, the sentiment of its new customer messages, in order
+		self.rescored: set[str] = set()  # tickets whose stored customer messages were scored again (edits)
 
 	def prefetch(self, records: list[InboundRecord]) -> None:
 		self.mirroring = bool(topics.topic_group())
@@ -116,6 +118,7 @@ class BatchContext:
 				[x for pair in items for x in pair],
 			)
 		conversation.customer_messages_stored(self.scores)
+		conversation.customer_scores_changed(self.rescored)
 		realtime.notify_conversation_changed(self.tickets)
 
 
@@ -258,6 +261,11 @@ def handle_topic_group(record: InboundRecord, chat: str, context: BatchContext) 
 		if answer is not None:
 			queue_message(chat, answer, ticket=ticket, topic_id=topic_id, reply_to_message_id=record.message_id)
 			return
+	if agent and permissions.read_only_after_escalation(ticket, agent):
+		# kept in the topic (the agent still reads the ticket), never sent to the customer
+		queue_message(chat, f"Ticket #{ticket} was escalated away from you: you can read it but no longer reply.",
+			ticket=ticket, topic_id=topic_id, reply_to_message_id=record.message_id)
+		return
 	conversation.relay_topic_reply(ticket, record.text or "", agent)
 
 
@@ -273,17 +281,25 @@ def handle_group(record: InboundRecord, chat: str, context: BatchContext) -> Non
 def handle_edit(record: InboundRecord, context: BatchContext) -> None:
 	"""An edit keeps the previous text (and the whole history); an edit of an unseen message stores it."""
 	current = frappe.db.get_value(
-		"Telegram Message", {"message_key": record.message_key}, ["name", "text", "edit_history", "ticket"], as_dict=True
+		"Telegram Message", {"message_key": record.message_key},
+		["name", "text", "edit_history", "ticket", "direction", "is_agent_reply", "sentiment_scored"], as_dict=True,
 	)
 	if current is None:
 		handle_message(record, context)
 		return
 	history = json.loads(current.edit_history or "[]")
 	history.append({"text": current.text, "replaced_at": record.edit_date})
-	frappe.db.set_value("Telegram Message", current.name, {
+	values = {
 		"previous_text": current.text, "text": record.text or "", "edit_history": json.dumps(history, ensure_ascii=False),
 		"edited_at": local_time(record.edit_date),
-	})
+	}
+	if current.ticket and current.direction == "Incoming" and not current.is_agent_reply:
+		# a customer's edit is scored again: the ticket's trend and escalation follow the new text
+		[score] = conversation.customer_sentiments([record.text or ""]) if record.text else [None]
+		values.update(sentiment=score or 0, sentiment_scored=0 if score is None else 1)
+		if score is not None or current.sentiment_scored:
+			context.rescored.add(current.ticket)
+	frappe.db.set_value("Telegram Message", current.name, values)
 	if current.ticket:
 		context.tickets.add(current.ticket)
 

@@ -12,7 +12,7 @@ import json
 import frappe
 from frappe import _
 
-from tg_tickets.tickets import events, formatting, outbox, queries, realtime
+from tg_tickets.tickets import bulk, events, formatting, outbox, queries, realtime
 from tg_tickets.tickets.fields import CLOSED, SOLVED
 from tg_tickets.tickets.message_text import CAPTION_LIMIT, MESSAGE_LIMIT
 
@@ -149,16 +149,33 @@ def reopen(ticket: str, reason: str | None = None) -> None:
 		doc.add_comment("Info", _("Reopened: {0}").format(reason))
 
 
-def close_by_system(ticket: str, reason: str) -> None:
+def close_by_system(ticket: str, reason: str, write_history: bool = True) -> str:
 	"""The system closes the ticket (auto-close): closed_by stays empty, closed_by_system is set and the reason
-	goes on the ticket and into its history. A full save, so every domain reacts as to any close."""
+	goes on the ticket and into its history. A full save, so every domain reacts as to any close. Returns the
+	history line; a caller closing many tickets passes write_history=False and writes the lines together
+	(history_lines)."""
 	doc = frappe.get_doc("Ticket", ticket)
 	doc.status = CLOSED
 	doc.close_reason = reason
 	doc.flags.closed_by_system = True
 	doc.flags.ignore_permissions = True
+	# Only the status and its reason change: the links stored on the ticket were checked when they were set
+	# (a query per link field and chat row less per close; auto-close closes thousands a minute).
+	doc.flags.ignore_links = True
 	doc.save()
-	doc.add_comment("Info", _("Closed by the system: {0}").format(reason))
+	line = _("Closed by the system: {0}").format(reason)
+	if write_history:
+		doc.add_comment("Info", line)
+	return line
+
+
+def history_lines(lines: dict[str, str]) -> None:
+	"""{ticket: line} into the tickets' history (Info comments on their timeline) in one insert, by the
+	session's user, as Document.add_comment writes them one at a time."""
+	user = frappe.session.user
+	bulk.insert_rows("Comment", ("comment_type", "reference_doctype", "reference_name", "content", "comment_email"), [
+		("Info", "Ticket", name, line, user) for name, line in sorted(lines.items())
+	], user=user)
 
 
 def message_customer(ticket: str, text: str, buttons: list | None = None) -> list[str]:
@@ -221,6 +238,12 @@ def customer_messages_stored(scores: dict[str, list[float]]) -> None:
 	"""Scored customer messages were stored: {ticket: their scores, in order} (CUSTOMER_MESSAGES_STORED)."""
 	if scores:
 		events.emit(events.CUSTOMER_MESSAGES_STORED, dict(sorted(scores.items())))
+
+
+def customer_scores_changed(tickets) -> None:
+	"""Stored customer messages of these tickets were scored again (CUSTOMER_SCORES_CHANGED)."""
+	if tickets:
+		events.emit(events.CUSTOMER_SCORES_CHANGED, sorted(tickets))
 
 
 def topic_command(ticket: str, user: str | None, text: str) -> str | None:

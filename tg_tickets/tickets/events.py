@@ -32,6 +32,9 @@ CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
 CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
 # Scored customer messages were stored ({ticket: their scores, oldest first}): the tickets' trend follows.
 CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
+# Customers' stored messages were scored again (an edit in Telegram) on these tickets (sorted list): their
+# trend is rebuilt from the messages' scores and the escalation rules look again.
+CUSTOMER_SCORES_CHANGED = "tg_tickets_on_customer_scores_changed"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
 TOPIC_COMMAND = "tg_tickets_on_topic_command"
@@ -43,6 +46,10 @@ NOTIFY_AGENTS = "tg_tickets_notify_agents"
 NOTIFICATION_CHANNELS = "tg_tickets_notification_channels"
 # A user opened a ticket in the side sheet (ticket, user, source): the privacy domain's audit trail records it.
 TICKET_VIEWED = "tg_tickets_on_ticket_viewed"
+# What a domain delivering its own notifications (the SLA's digests) sent now, on the channels
+# NOTIFICATION_CHANNELS allowed (kind, [(ticket, user, text)]): the notify domain keeps what a user's quiet
+# hours hold (nothing is lost) and sends it as one summary per ticket when they end.
+HOLD_FOR_LATER = "tg_tickets_hold_notifications_for_later"
 
 
 def emit(event: str, *args, **kwargs) -> list:
