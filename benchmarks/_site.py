@@ -36,3 +36,8 @@ def timed(fn, runs: int) -> dict:
 
 def fmt(stats: dict) -> str:
 	return f"p50 {stats['p50']:8.1f} ms   p95 {stats['p95']:8.1f} ms   max {stats['max']:8.1f} ms"
+
+
+def load() -> str:
+	"""The machine's load average (1, 5, 15 min), printed beside figures: the machine is shared."""
+	return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())

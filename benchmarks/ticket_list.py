@@ -12,7 +12,7 @@ It prints figures; it asserts nothing.
 import argparse
 import time
 
-from _site import connect, fmt, timed
+from _site import connect, fmt, load, timed
 
 AGENTS = 20
 # Search words by share of tickets: the planner's hardest case lies between rare and medium, where
@@ -217,7 +217,7 @@ def main():
 		measured.append((label, make_params, ours, len(rows["values"]) if rows else 0))
 	for label, make_params, ours, n in measured:
 		theirs = timed(lambda i: frappe.db.sql(default_index_sql(frappe, make_params(i))), options.default_runs)
-		print(f"{label:44} | {fmt(ours)} ({n} rows) | {fmt(theirs)}", flush=True)
+		print(f"{label:44} | {fmt(ours)} ({n} rows) | {fmt(theirs)} | {load()}", flush=True)
 	if options.switch:
 		visibility_switch(frappe, options.runs)
 
@@ -244,14 +244,14 @@ def visibility_switch(frappe, runs: int):
 	frappe.clear_document_cache("Tickets Settings", "Tickets Settings")
 	base = {"doctype": "Ticket", "fields": LIST_FIELDS, "page_length": 20, "start": 0, "with_comment_count": 0,
 		"order_by": "`tabTicket`.`creation` desc"}
-	print("\nwith the owner's visibility switch on (members see their own and their teams' unassigned tickets):")
+	print(f"\n{load()}; with the owner's visibility switch on (members see their own and their teams' unassigned tickets):")
 	try:
 		for user in ("agent0@bench.test", NEWCOMER):
 			frappe.set_user(user)
 			for label, filters in (("newest first", []), ("status=OPEN", [["Ticket", "status", "=", "OPEN"]])):
 				rows = reportview_get(frappe, {**base, "filters": filters})
 				times = timed(lambda i: reportview_get(frappe, {**base, "filters": filters}), runs)
-				print(f"  {user:20} {label:14} | {fmt(times)} ({len(rows['values']) if rows else 0} rows)", flush=True)
+				print(f"  {user:20} {label:14} | {fmt(times)} ({len(rows['values']) if rows else 0} rows) | {load()}", flush=True)
 	finally:
 		frappe.set_user("Administrator")
 		frappe.db.set_single_value("Tickets Settings", "members_see_own_and_team_tickets", 0)
