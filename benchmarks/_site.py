@@ -41,3 +41,15 @@ def fmt(stats: dict) -> str:
 def load() -> str:
 	"""The machine's load average (1, 5, 15 min), printed beside figures: the machine is shared."""
 	return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def rows_read(frappe, fn) -> int:
+	"""Index entries and rows MariaDB read for one call of fn (its session Handler_read_* counters): the work a
+	query does, whatever the machine's load."""
+
+	def counters() -> int:
+		return sum(int(value) for _, value in frappe.db.sql("show session status like 'Handler_read%%'"))
+
+	before = counters()
+	fn()
+	return counters() - before

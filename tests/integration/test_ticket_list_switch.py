@@ -122,3 +122,21 @@ def test_what_a_member_sees_and_counts_is_the_rule(member, switch_tickets):
 	assert listed_names == by_get_list == visible
 	assert count == len(visible)
 	assert everything == plain_everything
+
+
+def test_the_list_indexes_are_created_on_migrate_for_a_site_that_lacks_them():
+	from tg_tickets.install import after_migrate
+	from tg_tickets.tickets.indexes import TICKET_INDEXES
+
+	make_ticket("Index " + uuid.uuid4().hex[:8])
+	frappe.db.commit()
+	tickets = frappe.db.count("Ticket")
+	for index in ("assignee_creation_idx", "team_assignee_creation_idx"):
+		frappe.db.sql_ddl(f"alter table `tabTicket` drop index `{index}`")
+	after_migrate()
+	frappe.db.commit()
+	present = {row[2]: [] for row in frappe.db.sql("show index from `tabTicket`")}
+	for row in frappe.db.sql("show index from `tabTicket`"):
+		present[row[2]].append(row[4])
+	assert {name: present.get(name) for name in TICKET_INDEXES} == TICKET_INDEXES
+	assert frappe.db.count("Ticket") == tickets

@@ -67,6 +67,7 @@ def test_a_page_is_read_part_by_part_only_where_every_part_is_an_ordered_index_r
 	assert answers_part_by_part("`tabTicket`.`creation` desc", parts, 20, True)
 	assert answers_part_by_part("creation asc", parts, 1, True)
 	assert not answers_part_by_part("creation desc", visibility_parts(ME, []), 20, True)  # one range: plain
+	assert answers_part_by_part("creation desc", [{"assigned_to": ME}, {"assigned_to": OTHER}], 20, True)
 	assert not answers_part_by_part("`tabTicket`.`priority_rank` desc", parts, 20, True)
 	assert not answers_part_by_part("creation desc", parts, 0, True)  # unbounded: every row anyway
 	assert not answers_part_by_part("creation desc", parts, 20, False)  # child-table join, grouping, OR filters

@@ -37,7 +37,9 @@ PAGE = 20
 # (newest first) ~0.7; one row of `tabTicket` through an index (the walk for other sort orders) ~7;
 # FULLTEXT ~10 per matching ticket of the word it looks up.
 SEARCH_TABLE_COST_PER_ROW = 1
-DRIVEN_WALK_COST_PER_ROW = 1
+# A walk driven by a filter's index reads an index entry and the search table's row by primary key: ~1.4 times
+# a plain search-table row (measured side by side at 1M: 3,928 rows in 34 ms against 24,000 in 144 ms, loaded).
+DRIVEN_WALK_COST_PER_ROW = 1.5
 TICKET_ROW_COST = 7
 FULLTEXT_COST_PER_MATCH = 10
 DENSITY_CACHE_SECONDS = 300
