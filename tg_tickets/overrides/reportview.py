@@ -157,9 +157,16 @@ def _parts_to_read(args) -> list[str] | None:
 	)
 	meta = frappe.get_meta(args.doctype)
 	order_by = args.order_by or f"{meta.sort_field} {meta.sort_order}"
-	if not answers_part_by_part(order_by, parts, cint(args.page_length), plain_rows):
+	if not answers_part_by_part(order_by, parts, _page_window(args)[1], plain_rows):
 		return None
 	return [part_sql(part, "`tabTicket`", frappe.db.escape) for part in parts]
+
+
+def _page_window(args) -> tuple[int, int]:
+	"""(start, page length) as Frappe's DatabaseQuery reads them (start over limit_start; limit over page_length
+	over limit_page_length); a length of 0 is no limit."""
+	start = cint(args.start) or cint(args.limit_start)
+	return start, cint(args.limit) or cint(args.page_length) or cint(args.limit_page_length)
 
 
 def _page_part_by_part(args, parts: list[str]):
@@ -168,10 +175,11 @@ def _page_part_by_part(args, parts: list[str]):
 	hold every row of the page, so the plain query restricted to them gives the same rows in the same order.
 	One round trip reads them all (UNION ALL of each alternative's query, which Frappe builds)."""
 	filters = _as_list(args.doctype, args.filters)
-	wanted = cint(args.start) + cint(args.page_length)
+	start, page_length = _page_window(args)
+	window = {key: None for key in ("limit", "limit_start", "limit_page_length", "start", "page_length")}
 	sources = [
-		execute(**{**args, "filters": filters + [part], "fields": ["`tabTicket`.`name`"], "start": 0,
-			"page_length": wanted, "with_comment_count": False, "save_user_settings": False,
+		execute(**{**args, **window, "filters": filters + [part], "fields": ["`tabTicket`.`name`"],
+			"page_length": start + page_length, "with_comment_count": False, "save_user_settings": False,
 			"add_total_row": None, "run": 0})
 		for part in parts
 	]
