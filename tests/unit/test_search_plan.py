@@ -102,3 +102,19 @@ def test_a_filter_that_drives_the_walk_keeps_a_half_percent_word_walked():
 	# "walrus" (0.5 %) among OPEN tickets: ~4,000 OPEN rows to read for a page, far below FULLTEXT's 5,000 matches.
 	n = int(PROBE_ROWS * 0.005)
 	assert choose_plan(["walrus"], probe(n, walrus=n), MILLION, walk_cost_per_row(True, True)).walk
+
+
+def test_a_probe_that_filled_a_page_walks_even_where_fulltext_would_look_cheaper():
+	# 100 tickets: reading them all (100) costs more than FULLTEXT's estimate (10), yet the page is known full.
+	assert choose_plan(["w"], probe(PAGE, w=PAGE), 100) == Plan(walk=True)
+
+
+def test_a_word_absent_from_the_probe_counts_as_half_a_match():
+	# 20M tickets: with half a match each way, FULLTEXT (50,000) beats walking (80,000); a whole or one and a
+	# half matches would tip it.
+	assert choose_plan(["w"], probe(0, w=0), 20_000_000) == Plan(walk=False, fulltext_word="w")
+
+
+def test_equal_costs_go_to_fulltext():
+	# 10 matches in the probe at 80,000 tickets: walking 4,000 rows, FULLTEXT 400 matches × 10: a tie.
+	assert choose_plan(["w"], probe(10, w=10), 80_000) == Plan(walk=False, fulltext_word="w")
