@@ -41,3 +41,20 @@ def summary(samples: list[float]) -> dict:
 
 def fmt(stats: dict) -> str:
 	return f"p50 {stats['p50']:8.1f} ms   p95 {stats['p95']:8.1f} ms   max {stats['max']:8.1f} ms"
+
+
+def load() -> str:
+	"""The machine's load average (1, 5, 15 min), printed beside figures: the machine is shared."""
+	return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def rows_read(frappe, fn) -> int:
+	"""Index entries and rows MariaDB read for one call of fn (its session Handler_read_* counters): the work a
+	query does, whatever the machine's load."""
+
+	def counters() -> int:
+		return sum(int(value) for _, value in frappe.db.sql("show session status like 'Handler_read%%'"))
+
+	before = counters()
+	fn()
+	return counters() - before

@@ -12,7 +12,7 @@ It prints figures; it asserts nothing.
 import argparse
 import time
 
-from _site import connect, fmt, timed
+from _site import connect, fmt, load, rows_read, timed
 
 AGENTS = 20
 # Search words by share of tickets: the planner's hardest case lies between rare and medium, where
@@ -160,6 +160,13 @@ def reportview_get(frappe, params):
 	return reportview.get()
 
 
+def stock_get(frappe, params):
+	from frappe.desk import reportview
+
+	frappe.local.form_dict = frappe._dict(frappe.parse_json(frappe.as_json(params)))
+	return reportview.get()
+
+
 def default_index_sql(frappe, params) -> str:
 	"""The same query against the default-index copies; search as Frappe's stock LIKE."""
 	from frappe.desk.reportview import execute
@@ -213,11 +220,13 @@ def main():
 	measured = []
 	for label, make_params in scenarios(frappe, options.chats):
 		rows = reportview_get(frappe, make_params(0))
+		read = rows_read(frappe, lambda: reportview_get(frappe, make_params(0)))
 		ours = timed(lambda i: reportview_get(frappe, make_params(i)), options.runs)
-		measured.append((label, make_params, ours, len(rows["values"]) if rows else 0))
-	for label, make_params, ours, n in measured:
+		measured.append((label, make_params, ours, len(rows["values"]) if rows else 0, read))
+	for label, make_params, ours, n, read in measured:
+		theirs_read = rows_read(frappe, lambda: frappe.db.sql(default_index_sql(frappe, make_params(0))))
 		theirs = timed(lambda i: frappe.db.sql(default_index_sql(frappe, make_params(i))), options.default_runs)
-		print(f"{label:44} | {fmt(ours)} ({n} rows) | {fmt(theirs)}", flush=True)
+		print(f"{label:44} | {fmt(ours)} ({n} rows, {read:,} read) | {fmt(theirs)} ({theirs_read:,} read) | {load()}", flush=True)
 	if options.switch:
 		visibility_switch(frappe, options.runs)
 
@@ -244,14 +253,20 @@ def visibility_switch(frappe, runs: int):
 	frappe.clear_document_cache("Tickets Settings", "Tickets Settings")
 	base = {"doctype": "Ticket", "fields": LIST_FIELDS, "page_length": 20, "start": 0, "with_comment_count": 0,
 		"order_by": "`tabTicket`.`creation` desc"}
-	print("\nwith the owner's visibility switch on (members see their own and their teams' unassigned tickets):")
+	print(f"\n{load()}; with the owner's visibility switch on (members see their own and their teams' unassigned tickets):")
 	try:
 		for user in ("agent0@bench.test", NEWCOMER):
 			frappe.set_user(user)
 			for label, filters in (("newest first", []), ("status=OPEN", [["Ticket", "status", "=", "OPEN"]])):
 				rows = reportview_get(frappe, {**base, "filters": filters})
+				read = rows_read(frappe, lambda: reportview_get(frappe, {**base, "filters": filters}))
 				times = timed(lambda i: reportview_get(frappe, {**base, "filters": filters}), runs)
-				print(f"  {user:20} {label:14} | {fmt(times)} ({len(rows['values']) if rows else 0} rows)", flush=True)
+				n = len(rows["values"]) if rows else 0
+				# the plain query (Frappe's own reportview.get: one OR condition) for comparison
+				plain_read = rows_read(frappe, lambda: stock_get(frappe, {**base, "filters": filters}))
+				plain = timed(lambda i: stock_get(frappe, {**base, "filters": filters}), 3)
+				print(f"  {user:20} {label:14} | {fmt(times)} ({n} rows, {read:,} read) | plain query: {fmt(plain)} "
+					f"({plain_read:,} read) | {load()}", flush=True)
 	finally:
 		frappe.set_user("Administrator")
 		frappe.db.set_single_value("Tickets Settings", "members_see_own_and_team_tickets", 0)

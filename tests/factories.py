@@ -225,9 +225,11 @@ def make_ticket_at(when, title="SLA ticket", **fields):
 	"""A ticket as if created at `when` (naive, system time): creation and first status entry moved back,
 	SLA fields recomputed as of `when`."""
 	from tg_tickets.sla import tracking
+	from tg_tickets.tickets import search
 
 	ticket = make_ticket(title, **fields)
 	frappe.db.set_value("Ticket", ticket.name, "creation", when, update_modified=False)
+	search.move_ticket_in_time(ticket.name, when)
 	frappe.db.sql("update `tabTicket Status Log` set changed_at = %s where ticket = %s", (when, ticket.name))
 	tracking.refresh(ticket.name, now=when)
 	return frappe.get_doc("Ticket", ticket.name)
@@ -377,3 +379,15 @@ def clear_escalation_rules():
 	frappe.db.delete("Escalation Log")
 	for name in frappe.get_all("Escalation Rule", pluck="name"):
 		frappe.delete_doc("Escalation Rule", name, force=True, ignore_permissions=True)
+
+
+def remove_tickets(names, agents):
+	"""Deletes the tickets' rows (theirs alone) and recounts the agents' open tickets."""
+	from tg_tickets.routing.agents import recount
+	from tg_tickets.tickets.search import SEARCH_TABLE
+
+	frappe.db.delete("Ticket Chat", {"parent": ["in", names], "parenttype": "Ticket"})
+	frappe.db.sql(f"delete from `{SEARCH_TABLE}` where ticket in %s", (tuple(names),))
+	frappe.db.delete("Ticket", {"name": ["in", names]})
+	recount(agents)
+	frappe.db.commit()

@@ -7,6 +7,7 @@ import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 from frappe.utils.password import update_password
 
+from tg_tickets.tickets import search
 from tg_tickets.tickets.fields import PRIORITIES, STATUSES
 
 DEMO_PASSWORD = "demo-tickets-2026"
@@ -139,6 +140,7 @@ def backdate(ticket_name, created):
 
 	frappe.db.sql("update `tabTicket` set creation = %(at)s, modified = %(at)s, closed_at = if(closed_at is null, null, %(at)s),"
 		" waiting_since = if(waiting_since is null, null, %(at)s) where name = %(name)s", {"at": created, "name": ticket_name})
+	search.move_ticket_in_time(ticket_name, created)
 	frappe.db.sql("update `tabTicket Status Log` set changed_at = %s where ticket = %s", (created, ticket_name))
 	for doctype in ("Comment", "Version", "ToDo"):
 		field = "ref_doctype" if doctype == "Version" else "reference_doctype" if doctype == "Comment" else "reference_type"

@@ -19,10 +19,12 @@ def after_install():
 
 def after_migrate():
 	from tg_tickets.extends.customization import ensure_permissions
+	from tg_tickets.tickets.indexes import ensure_ticket_indexes
 	from tg_tickets.tickets.search import ensure_search_table
 
 	ensure_roles()
 	ensure_permissions()
+	ensure_ticket_indexes()
 	ensure_search_table()
 	ensure_notification_menu_item()
 	recount_agents()

@@ -6,6 +6,8 @@ only narrows them (switches, settings), as Frappe's has_permission hooks can onl
 
 import frappe
 
+from tg_tickets.tickets.list_plan import part_matches, part_sql, visibility_parts
+
 MEMBER = "Tickets Member"
 ADMIN = "Tickets Admin"
 OWNER = "Tickets Owner"
@@ -86,13 +88,10 @@ TEAMS_OF_CACHE = "tg_tickets_teams_of"
 
 
 def visible_ticket_condition(user: str, table: str = "`tabTicket`") -> str:
-	"""SQL for "assigned to the user, or unassigned in one of the user's teams"."""
-	condition = f"{table}.`assigned_to` = {frappe.db.escape(user)}"
-	teams = teams_of(user)
-	if teams:
-		team_list = ", ".join(frappe.db.escape(team) for team in teams)
-		condition += f" or (ifnull({table}.`assigned_to`, '') = '' and {table}.`team` in ({team_list}))"
-	return f"({condition})"
+	"""SQL for "assigned to the user, or unassigned in one of the user's teams" (the alternatives of
+	tickets/list_plan.py, which the desk's list also reads one by one)."""
+	parts = visibility_parts(user, teams_of(user))
+	return "(" + " or ".join(part_sql(part, table, frappe.db.escape) for part in parts) + ")"
 
 
 def may_see_ticket(ticket, user: str | None = None) -> bool:
@@ -100,9 +99,7 @@ def may_see_ticket(ticket, user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if not sees_only_own_and_team_tickets(user):
 		return True
-	if ticket.get("assigned_to") == user:
-		return True
-	return not ticket.get("assigned_to") and ticket.get("team") in teams_of(user)
+	return any(part_matches(part, ticket) for part in visibility_parts(user, teams_of(user)))
 
 
 def allowed_actions(user: str | None = None) -> dict:

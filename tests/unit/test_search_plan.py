@@ -2,6 +2,7 @@
 page soon; otherwise look up the rarest word in the FULLTEXT index and test the other words on its matches."""
 
 from tg_tickets.tickets.search import (
+	DRIVEN_WALK_COST_PER_ROW,
 	PAGE,
 	PROBE_ROWS,
 	SEARCH_TABLE_COST_PER_ROW,
@@ -9,7 +10,9 @@ from tg_tickets.tickets.search import (
 	Plan,
 	Probe,
 	choose_plan,
+	driving_index,
 	split_words,
+	walk_cost_per_row,
 	words_of,
 )
 
@@ -72,3 +75,46 @@ def test_walking_the_narrow_search_table_pays_off_where_walking_tickets_would_no
 	n = int(PROBE_ROWS * 0.0025)
 	assert choose_plan(["badger"], probe(n, badger=n), MILLION, SEARCH_TABLE_COST_PER_ROW).walk
 	assert not choose_plan(["badger"], probe(n, badger=n), MILLION, TICKET_ROW_COST).walk
+
+
+def test_the_filters_that_fix_most_columns_of_an_index_drive_the_walk():
+	both = {"status": "OPEN", "assigned_to": "a@x.test", "priority": "HIGH"}
+	assert driving_index(both) == ("assignee_status_creation_idx", ("assigned_to", "status"))
+	assert driving_index({"status": "OPEN", "priority": "HIGH"}) == ("status_creation_idx", ("status",))
+	assert driving_index({"assigned_to": "a@x.test"}) == ("assignee_creation_idx", ("assigned_to",))
+	assert driving_index({"priority": "HIGH"}) is None
+	assert driving_index({}) is None
+
+
+def test_empty_values_never_drive_a_walk():
+	assert driving_index({"status": ""}) is None
+	assert driving_index({"assigned_to": None, "status": "OPEN"}) == ("status_creation_idx", ("status",))
+
+
+def test_a_walk_costs_what_it_reads():
+	assert walk_cost_per_row(newest_first=True, driven=False) == SEARCH_TABLE_COST_PER_ROW
+	assert walk_cost_per_row(newest_first=True, driven=True) == DRIVEN_WALK_COST_PER_ROW
+	assert walk_cost_per_row(newest_first=False, driven=True) == TICKET_ROW_COST
+	assert walk_cost_per_row(newest_first=False, driven=False) == TICKET_ROW_COST
+
+
+def test_a_filter_that_drives_the_walk_keeps_a_half_percent_word_walked():
+	# "walrus" (0.5 %) among OPEN tickets: ~4,000 OPEN rows to read for a page, far below FULLTEXT's 5,000 matches.
+	n = int(PROBE_ROWS * 0.005)
+	assert choose_plan(["walrus"], probe(n, walrus=n), MILLION, walk_cost_per_row(True, True)).walk
+
+
+def test_a_probe_that_filled_a_page_walks_even_where_fulltext_would_look_cheaper():
+	# 100 tickets: reading them all (100) costs more than FULLTEXT's estimate (10), yet the page is known full.
+	assert choose_plan(["w"], probe(PAGE, w=PAGE), 100) == Plan(walk=True)
+
+
+def test_a_word_absent_from_the_probe_counts_as_half_a_match():
+	# 20M tickets: with half a match each way, FULLTEXT (50,000) beats walking (80,000); a whole or one and a
+	# half matches would tip it.
+	assert choose_plan(["w"], probe(0, w=0), 20_000_000) == Plan(walk=False, fulltext_word="w")
+
+
+def test_equal_costs_go_to_fulltext():
+	# 10 matches in the probe at 80,000 tickets: walking 4,000 rows, FULLTEXT 400 matches × 10: a tie.
+	assert choose_plan(["w"], probe(10, w=10), 80_000) == Plan(walk=False, fulltext_word="w")

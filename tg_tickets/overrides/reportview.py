@@ -16,7 +16,9 @@ from frappe.desk import reportview as frappe_reportview
 from frappe.desk.reportview import compress, execute, get_form_params
 from frappe.utils import cint, sbool
 
+from tg_tickets.permissions import sees_only_own_and_team_tickets, teams_of
 from tg_tickets.tickets.fields import natural_order_by
+from tg_tickets.tickets.list_plan import answers_part_by_part, part_sql, visibility_parts
 from tg_tickets.tickets.search import WALK_BUDGET_ROWS, WALK_MARGIN, Search, search_condition
 
 SEARCH_FIELD = "_search"
@@ -91,8 +93,23 @@ def _ticket_args_and_search(for_count: bool = False, newest_first_walk: bool = F
 	with _request_args(**changed):
 		args = get_form_params()
 	newest_first = newest_first_walk and _is_newest_first(frappe.local.form_dict.get("order_by"))
-	search = Search(text, for_count=for_count, newest_first=newest_first) if text else None
+	equal = _equalities(args.doctype, args.filters)
+	search = Search(text, for_count=for_count, newest_first=newest_first, equal=equal) if text else None
 	return args, (search or None)
+
+
+def _equalities(doctype: str, filters) -> dict:
+	"""The list's `column = value` filters on Ticket itself (column → value)."""
+	equal = {}
+	for condition in _as_list(doctype, filters):
+		if not isinstance(condition, (list, tuple)) or len(condition) not in (3, 4):
+			continue
+		if len(condition) == 4 and condition[0] != doctype:
+			continue
+		column, operator, value = condition[-3:]
+		if operator == "=" and isinstance(value, (str, int)) and not isinstance(value, bool):
+			equal[column] = value
+	return equal
 
 
 def _is_newest_first(order_by: str | None) -> bool:
@@ -129,6 +146,49 @@ def _execute_page(args, search):
 	return execute(**{**args, "filters": filters + [search.condition()]})
 
 
+def _parts_to_read(args) -> list[str] | None:
+	"""For a member under the visibility switch: its alternatives as SQL conditions when this page is answered
+	part by part (tickets/list_plan.py), else None."""
+	user = frappe.session.user
+	parts = visibility_parts(user, teams_of(user))
+	filters = _as_list(args.doctype, args.filters)
+	plain_rows = not (args.group_by or args.or_filters or sbool(args.distinct)) and all(
+		isinstance(f, (list, tuple)) and (len(f) < 4 or f[0] == args.doctype) for f in filters
+	)
+	meta = frappe.get_meta(args.doctype)
+	order_by = args.order_by or f"{meta.sort_field} {meta.sort_order}"
+	if not answers_part_by_part(order_by, parts, _page_window(args)[1], plain_rows):
+		return None
+	return [part_sql(part, "`tabTicket`", frappe.db.escape) for part in parts]
+
+
+def _page_window(args) -> tuple[int, int]:
+	"""(start, page length) as Frappe's DatabaseQuery reads them (start over limit_start; limit over page_length
+	over limit_page_length); a length of 0 is no limit."""
+	start = cint(args.start) or cint(args.limit_start)
+	return start, cint(args.limit) or cint(args.page_length) or cint(args.limit_page_length)
+
+
+def _page_part_by_part(args, parts: list[str]):
+	"""The page as Frappe's list query would give it, read part by part: the `start + page_length` first rows
+	of each alternative (each an index range in list order, under the same filters and permission condition)
+	hold every row of the page, so the plain query restricted to them gives the same rows in the same order.
+	One round trip reads them all (UNION ALL of each alternative's query, which Frappe builds)."""
+	filters = _as_list(args.doctype, args.filters)
+	start, page_length = _page_window(args)
+	window = {key: None for key in ("limit", "limit_start", "limit_page_length", "start", "page_length")}
+	sources = [
+		execute(**{**args, **window, "filters": filters + [part], "fields": ["`tabTicket`.`name`"],
+			"page_length": start + page_length, "with_comment_count": False, "save_user_settings": False,
+			"add_total_row": None, "run": 0})
+		for part in parts
+	]
+	names = frappe.db.sql_list(" union all ".join(f"({sql})" for sql in sources))
+	if not names:
+		return []
+	return execute(**{**args, "filters": filters + [["Ticket", "name", "in", names]]})
+
+
 def _is_ticket() -> bool:
 	return frappe.local.form_dict.get("doctype") == "Ticket"
 
@@ -141,7 +201,10 @@ def get():
 	changed, text = _ticket_changes()
 	if not text:
 		with _request_args(**changed):
-			return frappe_reportview.get()
+			parts = _parts_to_read(args := get_form_params()) if sees_only_own_and_team_tickets() else None
+			if not parts:
+				return frappe_reportview.get()
+		return compress(_page_part_by_part(args, parts), args=args)
 	args, search = _ticket_args_and_search(newest_first_walk=True)
 	return compress(_execute_page(args, search), args=args)
 
@@ -154,7 +217,10 @@ def get_list():
 	changed, text = _ticket_changes()
 	if not text:
 		with _request_args(**changed):
-			return frappe_reportview.get_list()
+			parts = _parts_to_read(args := get_form_params()) if sees_only_own_and_team_tickets() else None
+			if not parts:
+				return frappe_reportview.get_list()
+		return _page_part_by_part(args, parts)
 	return _execute_page(*_ticket_args_and_search(newest_first_walk=True))
 
 

@@ -37,6 +37,9 @@ PAGE = 20
 # (newest first) ~0.7; one row of `tabTicket` through an index (the walk for other sort orders) ~7;
 # FULLTEXT ~10 per matching ticket of the word it looks up.
 SEARCH_TABLE_COST_PER_ROW = 1
+# A walk driven by a filter's index reads an index entry and the search table's row by primary key: ~1.4 times
+# a plain search-table row (measured side by side at 1M: 3,928 rows in 34 ms against 24,000 in 144 ms, loaded).
+DRIVEN_WALK_COST_PER_ROW = 1.5
 TICKET_ROW_COST = 7
 FULLTEXT_COST_PER_MATCH = 10
 DENSITY_CACHE_SECONDS = 300
@@ -96,6 +99,12 @@ def index_ticket(doc) -> None:
 	)
 
 
+def move_ticket_in_time(name: str, creation) -> None:
+	"""The ticket's row follows a creation time rewritten in SQL (demo data): walks read the table in
+	creation order and join it to `tabTicket` on (creation, ticket)."""
+	frappe.db.sql(f"update `{SEARCH_TABLE}` set creation = %s where ticket = %s", (creation, name))
+
+
 def unindex_ticket(name: str) -> None:
 	frappe.db.sql(f"delete from `{SEARCH_TABLE}` where ticket = %s", (name,))
 
@@ -126,9 +135,9 @@ def regexp_condition(words: list[str]) -> str:
 	)
 
 
-def body_condition(words: list[str]) -> str:
+def body_condition(words: list[str], body: str = "body") -> str:
 	"""The same match on the search table's lower-cased body (binary: LIKE is a byte search)."""
-	return " and ".join(f"(body like {_like(w)} and body regexp {_regexp(w)})" for w in words)
+	return " and ".join(f"({body} like {_like(w)} and {body} regexp {_regexp(w)})" for w in words)
 
 
 def fulltext_condition(words: list[str]) -> str:
@@ -151,6 +160,33 @@ def table_rows() -> int:
 		)[0][0] or 0
 		frappe.cache.set_value("tg_tickets:ticket_rows", int(rows), expires_in_sec=DENSITY_CACHE_SECONDS)
 	return int(rows)
+
+
+# Equality filters whose index on `tabTicket` (see tickets/indexes.py) ends in creation, so the tickets holding
+# the values are read newest first straight off it; the first whose columns the filters all fix drives a walk.
+DRIVING_INDEXES = (
+	(("assigned_to", "status"), "assignee_status_creation_idx"),
+	(("status",), "status_creation_idx"),
+	(("assigned_to",), "assignee_creation_idx"),
+)
+
+
+def driving_index(equal: dict) -> tuple[str, tuple[str, ...]] | None:
+	"""(index, its leading columns) that drives a walk for the list's equality filters (column → value), or
+	None. Empty values never drive one: Frappe reads `= ''` as "NULL or ''", which is two ranges."""
+	fixed = {column for column, value in equal.items() if value not in (None, "")}
+	for columns, index in DRIVING_INDEXES:
+		if fixed.issuperset(columns):
+			return index, columns
+	return None
+
+
+def walk_cost_per_row(newest_first: bool, driven: bool) -> float:
+	"""µs per ticket a walk reads: the search table's rows newest first, through a driving index when the list's
+	filters have one, else `tabTicket`'s rows in the list's order."""
+	if not newest_first:
+		return TICKET_ROW_COST
+	return DRIVEN_WALK_COST_PER_ROW if driven else SEARCH_TABLE_COST_PER_ROW
 
 
 @dataclass(frozen=True)
@@ -223,13 +259,16 @@ class Search:
 	For newest-first pages, `walks_search_table` says the newest matches are best found by walking the
 	search table: `newest_matches(n)` returns the names of the n newest matching tickets."""
 
-	def __init__(self, text: str, for_count: bool = False, newest_first: bool = False):
+	def __init__(self, text: str, for_count: bool = False, newest_first: bool = False, equal: dict | None = None):
+		"""`equal`: the list's equality filters on Ticket (column → value); one that has a driving index makes a
+		newest-first walk read only the tickets holding its value."""
 		self.words = list(dict.fromkeys(words_of(text)))
 		self.indexed, self.unindexed = split_words(self.words)
 		self.for_count = for_count
+		self.equal = equal or {}
 		self.plan = None
 		if self.words and self.indexed and not for_count:
-			cost = SEARCH_TABLE_COST_PER_ROW if newest_first else TICKET_ROW_COST
+			cost = walk_cost_per_row(newest_first, driving_index(self.equal) is not None)
 			self.plan = choose_plan(self.indexed, probe_newest(self.words), table_rows(), cost)
 		self.walks_search_table = newest_first and not for_count and (self.plan is None or self.plan.walk)
 
@@ -251,15 +290,30 @@ class Search:
 
 	def newest_matches(self, limit: int, older_than: tuple | None = None) -> list[tuple]:
 		"""(creation, ticket) of the `limit` newest matching tickets; with `older_than` (the last of an
-		earlier batch) the walk goes on where that batch ended instead of reading its rows again."""
+		earlier batch) the walk goes on where that batch ended instead of reading its rows again. When the
+		list's equality filters have a driving index, only the tickets holding their values are read: that
+		index on `tabTicket` drives the walk newest first, each ticket's body read from the search table by
+		its primary key (the rows the filter drops are never read)."""
+		equal = self.equal
+		driving = driving_index(equal)
+		if not driving:
+			return self._walk(f"`{SEARCH_TABLE}` s", "1 = 1", "s.creation", "s.ticket", limit, older_than)
+		index, columns = driving
+		tests = " and ".join(f"t.`{column}` = {frappe.db.escape(str(equal[column]))}" for column in columns)
+		return self._walk(
+			f"`tabTicket` t force index (`{index}`) straight_join `{SEARCH_TABLE}` s on s.creation = t.creation and s.ticket = t.name",
+			tests, "t.creation", "t.name", limit, older_than,
+		)
+
+	def _walk(self, tables: str, where: str, creation: str, ticket: str, limit: int, older_than: tuple | None) -> list[tuple]:
 		after = ""
 		if older_than:
-			creation, ticket = (frappe.db.escape(str(value)) for value in older_than)
-			after = f"and (creation < {creation} or (creation = {creation} and ticket < {ticket}))"
+			at, name = (frappe.db.escape(str(value)) for value in older_than)
+			after = f"and ({creation} < {at} or ({creation} = {at} and {ticket} < {name}))"
 		# No query parameters: the LIKE patterns hold literal % signs.
 		return frappe.db.sql(
-			f"""select creation, ticket from `{SEARCH_TABLE}` where {body_condition(self.words)} {after}
-			order by creation desc, ticket desc limit {int(limit)}"""
+			f"""select {creation}, {ticket} from {tables} where {where} and {body_condition(self.words, 's.body')} {after}
+			order by {creation} desc, {ticket} desc limit {int(limit)}"""
 		)
 
 

@@ -4,7 +4,7 @@ topics) react through the Ticket doc_events declared in hooks.py, after these me
 import frappe
 from frappe.model.document import Document
 
-from tg_tickets.tickets import codes, counters, lifecycle, search
+from tg_tickets.tickets import codes, counters, indexes, lifecycle, search
 
 
 class Ticket(Document):
@@ -60,15 +60,4 @@ class Ticket(Document):
 
 
 def on_doctype_update():
-	# Purpose-built indexes for the desk's list queries (see benchmarks/ticket_list.py).
-	frappe.db.add_index("Ticket", ["creation"], "creation_idx")
-	frappe.db.add_index("Ticket", ["status", "creation"], "status_creation_idx")
-	frappe.db.add_index("Ticket", ["assigned_to", "status", "creation"], "assignee_status_creation_idx")
-	frappe.db.add_index("Ticket", ["status_rank", "creation"], "status_rank_creation_idx")
-	frappe.db.add_index("Ticket", ["priority_rank", "creation"], "priority_rank_creation_idx")
-	# Routing (tg_tickets/routing/): the queue dashboard groups the waiting rows by team, a team's queue is
-	# drained oldest first; both read only waiting tickets (waiting_since is empty for all others).
-	frappe.db.add_index("Ticket", ["waiting_since", "team"], "waiting_since_team_idx")
-	frappe.db.add_index("Ticket", ["team", "waiting_since"], "team_waiting_since_idx")
-	frappe.db.add_index("Ticket", ["held_since"], "held_since_idx")
-	search.ensure_fulltext_index()
+	indexes.ensure_ticket_indexes()
