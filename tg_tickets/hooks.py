@@ -29,6 +29,8 @@ permission_query_conditions = {
 	# faster answers (tg_tickets/replies/): canned responses by scope; sent articles belong to tickets
 	"Canned Response": "tg_tickets.replies.responses.query_conditions",
 	"Knowledge Base Article Send": "tg_tickets.permissions.ticket_child_query_conditions",
+	# support figures: admins and owners see everyone's, members their own (tg_tickets/analytics/access.py)
+	"Ticket Metrics": "tg_tickets.analytics.access.query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -43,6 +45,7 @@ has_permission = {
 	"Agent Notification Preferences": "tg_tickets.notify.preferences.has_permission",
 	"Canned Response": "tg_tickets.replies.responses.has_permission",
 	"Knowledge Base Article Send": "tg_tickets.permissions.has_ticket_child_permission",
+	"Ticket Metrics": "tg_tickets.analytics.access.has_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -77,6 +80,8 @@ doc_events = {
 			"tg_tickets.tickets.assignment.after_ticket_save",
 			"tg_tickets.routing.assign.after_ticket_change",
 			"tg_tickets.lifecycle.ratings.after_ticket_save",
+			# the ticket's support figures, after the SLA wrote its status history (tg_tickets/analytics/)
+			"tg_tickets.analytics.tracking.on_ticket_update",
 		],
 		"on_trash": [
 			"tg_tickets.sla.tracking.on_ticket_trash",
@@ -84,8 +89,14 @@ doc_events = {
 			"tg_tickets.lifecycle.ratings.on_ticket_trash",
 			"tg_tickets.lifecycle.escalation.on_ticket_trash",
 			"tg_tickets.notify.deliver.on_ticket_trash",
+			"tg_tickets.analytics.tracking.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
+	},
+	# a customer's rating joins the ticket's figures (tg_tickets/analytics/tracking.py)
+	"Ticket Rating": {
+		"after_insert": "tg_tickets.analytics.tracking.on_rating_change",
+		"after_delete": "tg_tickets.analytics.tracking.on_rating_change",
 	},
 	# Frappe's "Assign To" on a ticket moves the ticket's assignee (tg_tickets/tickets/assignment.py)
 	"ToDo": {
@@ -168,7 +179,11 @@ scheduler_events = {
 }
 
 # --- the app's own events (tg_tickets/tickets/events.py): one domain's news, the others' reactions ---
-tg_tickets_on_agent_reply_sent = ["tg_tickets.sla.tracking.record_first_response"]
+tg_tickets_on_agent_reply_sent = [
+	"tg_tickets.sla.tracking.record_first_response",
+	# the ticket's figures (first response, replies, handle time) after the SLA stamped its first response
+	"tg_tickets.analytics.tracking.on_agent_reply_sent",
+]
 tg_tickets_on_agent_reply_queued = ["tg_tickets.telegram.topics.mirror_agent_reply"]
 tg_tickets_on_customer_message = ["tg_tickets.telegram.topics.mirror_customer_message"]
 tg_tickets_on_outbox_queued = ["tg_tickets.telegram.delivery.schedule_chats"]
@@ -192,6 +207,8 @@ tg_tickets_on_customer_messages_stored = [
 	"tg_tickets.lifecycle.escalation.mark_due",
 	# the assignee hears of new customer messages (tg_tickets/notify/deliver.py)
 	"tg_tickets.notify.deliver.on_customer_messages",
+	# the tickets' figures take the new sentiment (tg_tickets/analytics/tracking.py)
+	"tg_tickets.analytics.tracking.on_customer_messages_stored",
 ]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
@@ -200,6 +217,8 @@ tg_tickets_notify_agents = ["tg_tickets.notify.deliver.notify_agents"]
 tg_tickets_notification_channels = ["tg_tickets.notify.deliver.channels"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
+# business seconds between two moments under a policy (policy, start, end): analytics' business-hour figures
+tg_tickets_business_seconds_between = ["tg_tickets.sla.tracking.business_seconds_between"]
 
 # --- demo data the Run command loads (tg_tickets/demo.py calls each) ---
 tg_tickets_demo_data = [

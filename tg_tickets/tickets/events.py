@@ -24,6 +24,9 @@ BUTTON_PRESSED = "tg_tickets_on_button_pressed"
 # `hours` after `start` counted in an SLA policy's business hours (policy, start, hours): the SLA domain
 # answers with the naive datetime (system time zone); no answer means wall-clock hours.
 BUSINESS_TIME_AFTER = "tg_tickets_business_time_after"
+# Seconds of an SLA policy's business hours between two moments (policy, start, end; naive, system time zone):
+# the SLA domain answers with a number; no answer means wall-clock seconds (analytics' business-hour figures).
+BUSINESS_SECONDS_BETWEEN = "tg_tickets_business_seconds_between"
 # A customer wrote privately while none of their tickets is open (chat, text): a domain waiting for an answer
 # from this chat (a rating's comment) takes the message and returns the ticket it belongs to; None: not mine.
 CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
