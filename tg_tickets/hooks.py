@@ -207,9 +207,9 @@ tg_tickets_on_customer_messages_stored = [
 	"tg_tickets.lifecycle.escalation.mark_due",
 	# the assignee hears of new customer messages (tg_tickets/notify/deliver.py)
 	"tg_tickets.notify.deliver.on_customer_messages",
-	# the tickets' figures take the new sentiment (tg_tickets/analytics/tracking.py)
-	"tg_tickets.analytics.tracking.on_customer_messages_stored",
 ]
+# an inbox batch stored messages on these tickets: their figures follow, once per batch (tg_tickets/analytics/)
+tg_tickets_on_ticket_messages_stored = ["tg_tickets.analytics.tracking.on_ticket_messages_stored"]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)

@@ -81,7 +81,9 @@ def scenario():
 			with clock_at(moment):
 				if step == "customer":
 					insert_message(ticket.name, chat, "Incoming", moment)
+					# as an inbox batch ends: the scored messages, then every ticket the batch touched
 					conversation.customer_messages_stored({ticket.name: [-0.5 if index % 2 else 0.25]})
+					conversation.ticket_messages_stored({ticket.name})
 				elif step == "agent":
 					insert_message(ticket.name, chat, "Outgoing", moment)
 					events.emit(events.AGENT_REPLY_SENT, ticket.name, moment)
@@ -157,7 +159,7 @@ def raw_figures(name: str) -> dict:
 		"customer_messages": len(received),
 		"reopen_count": reopens,
 		"first_contact_resolution": 1 if resolved and len(sent) == 1 and reopens == 0 else 0,
-		"rating": ratings[0].rating if ratings else None,
+		"rating": ratings[0].rating if ratings else 0,
 		"sla_met": 1 if ticket.sla_state == "MET" else 0,
 		"sla_breached": 1 if ticket.sla_state == "BREACHED" else 0,
 		"priority": ticket.priority,
@@ -317,4 +319,4 @@ def test_permissions_over_rest(scenario, clients, users):
 	assert chart.chart_type == "Report" and chart.report_name == "Ticket Analytics"
 	# nobody writes metrics by hand
 	assert clients["admin"].put(clients["admin"].resource("Ticket Metrics", other), json={"rating": 1}).status_code in (403, 417)
-	assert frappe.db.get_value("Ticket Metrics", other, "rating") is None
+	assert frappe.db.get_value("Ticket Metrics", other, "rating") == 0

@@ -129,7 +129,7 @@ def closed_sql(query: Query) -> tuple[str, list]:
 	"""Closed in the period: volume and CSAT (average rating, share of closed tickets rated)."""
 	group = _group_sql(query.group_by, "closed_date")
 	where, values = _where(query, "closed_date")
-	sql = f"""select {group} as grp, count(*) as closed, sum(rated) as rated, avg(rating) as csat
+	sql = f"""select {group} as grp, count(*) as closed, sum(rated) as rated, avg(nullif(rating, 0)) as csat
 		from `tabTicket Metrics` where {where} group by grp"""
 	return sql, values
 

@@ -2,10 +2,10 @@
 the ticket's own records (its row, status history, Telegram messages, ratings) with tg_tickets.analytics.metrics.
 
 Events (hooks.py): the ticket saved or inserted (doc_events on_update), an agent's reply sent (AGENT_REPLY_SENT,
-after the SLA stamped the first response), a rating stored (doc_events on Ticket Rating), customers' scored
-messages stored (CUSTOMER_MESSAGES_STORED: only the sentiment is copied, in one UPDATE per inbox batch, so the
-inbound hot path pays one statement). Recomputing one ticket reads a handful of rows by indexed ticket; nothing
-here scans the tables, and a recompute is idempotent (a retried event writes the same row).
+after the SLA stamped the first response), a rating stored or removed (doc_events on Ticket Rating), an inbox
+batch's messages stored (TICKET_MESSAGES_STORED: one recompute for all the batch's tickets, so the inbound hot
+path pays a few statements per batch, not per message). Recomputing reads a handful of rows per ticket by indexed
+ticket; nothing here scans the tables, and a recompute is idempotent (a retried event writes the same row).
 
 Business hours come from the SLA domain through BUSINESS_SECONDS_BETWEEN; analytics never imports sla/.
 Never commits (but for the backfill, a patch's batches).
@@ -133,12 +133,18 @@ def compute_rows(names: list[str]) -> dict[str, dict]:
 	return rows
 
 
+# Frappe makes Int, Check and Float columns NOT NULL: no rating is 0 there (`rated` says whether there is one).
+NOT_NULL = frozenset({"agent_replies", "customer_messages", "reopen_count", "first_contact_resolution", "rating",
+	"rated", "sentiment", "sla_met", "sla_breached"})
+
+
 def store(rows: dict[str, dict]) -> None:
 	"""Upserts the rows (one statement per 2,000)."""
 	if rows:
 		bulk.insert_rows(
 			DOCTYPE, ("name", "ticket", *FIELDS),
-			[(name, name, *(values[f] for f in FIELDS)) for name, values in sorted(rows.items())],
+			[(name, name, *((values[f] or 0) if f in NOT_NULL else values[f] for f in FIELDS))
+				for name, values in sorted(rows.items())],
 			update_on_duplicate=(*FIELDS, "modified"),
 		)
 
@@ -174,15 +180,10 @@ def on_rating_change(rating, method=None) -> None:
 		refresh(rating.ticket)
 
 
-def on_customer_messages_stored(scores: dict) -> None:
-	"""CUSTOMER_MESSAGES_STORED: the tickets' sentiment (after lifecycle updated the trend), one UPDATE per batch;
-	the rest of a customer message's effect (handle time) is settled when the agent's reply is sent."""
-	if scores:
-		frappe.db.sql(
-			"""update `tabTicket Metrics` m join `tabTicket` t on t.name = m.ticket
-			set m.sentiment = t.sentiment where m.ticket in %s""",
-			(tuple(scores),),
-		)
+def on_ticket_messages_stored(tickets: list[str]) -> None:
+	"""TICKET_MESSAGES_STORED: an inbox batch's tickets (message counts, sentiment after lifecycle's trend), in one
+	recompute for the batch (a few queries, whatever its size)."""
+	refresh(tickets)
 
 
 # --- upgrade: tickets from before analytics -----------------------------------------------------------------

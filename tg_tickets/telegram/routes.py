@@ -116,6 +116,7 @@ class BatchContext:
 				[x for pair in items for x in pair],
 			)
 		conversation.customer_messages_stored(self.scores)
+		conversation.ticket_messages_stored(self.tickets)
 		realtime.notify_conversation_changed(self.tickets)
 
 

@@ -35,6 +35,9 @@ CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
 CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
 # Scored customer messages were stored ({ticket: their scores, oldest first}): the tickets' trend follows.
 CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
+# An inbox batch stored messages on these tickets (sorted list of ticket names), after CUSTOMER_MESSAGES_STORED:
+# per-ticket figures follow (analytics' message counts and sentiment), once per batch, not per message.
+TICKET_MESSAGES_STORED = "tg_tickets_on_ticket_messages_stored"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
 TOPIC_COMMAND = "tg_tickets_on_topic_command"
