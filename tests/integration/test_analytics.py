@@ -249,6 +249,12 @@ def test_the_report_summary_and_groupings_match_the_raw_figures(scenario):
 	by_day = {str(row["group"]): row for row in report_rows({**base, "group_by": "Day"})}
 	for day in {r["created_date"] for r in raw}:
 		assert by_day[str(day)]["created"] == sum(1 for r in raw if r["created_date"] == day)
+	by_week = {str(row["group"]): row for row in report_rows({**base, "group_by": "Week"})}
+	for monday in {r["created_date"] - timedelta(days=r["created_date"].weekday()) for r in raw}:
+		week = [r for r in raw if monday <= r["created_date"] < monday + timedelta(days=7)]
+		assert by_week[str(monday)]["created"] == len(week)
+	resolved_weeks = {r["resolved_date"] - timedelta(days=r["resolved_date"].weekday()) for r in raw if r["resolved_date"]}
+	assert sum(by_week[str(w)]["solved"] for w in resolved_weeks) == expected["solved"]
 	by_priority = {row["group"]: row for row in report_rows({**base, "group_by": "Priority"})}
 	high = expected_summary([r for r in raw if r["priority"] == "HIGH"], start, end)
 	assert {k: by_priority["HIGH"][k] for k in high} == high
@@ -257,7 +263,7 @@ def test_the_report_summary_and_groupings_match_the_raw_figures(scenario):
 	assert one_day[0]["created"] == 1 and one_day[0]["closed"] == 1
 
 
-def test_week_grouping_and_named_periods():
+def test_named_periods_and_refused_filters():
 	assert figures.period_dates("Last 7 Days", today=datetime(2026, 3, 10).date()) == (datetime(2026, 3, 4).date(), datetime(2026, 3, 10).date())
 	assert figures.period_dates("Last 12 Months", today=datetime(2026, 3, 10).date())[0] == datetime(2025, 3, 11).date()
 	with pytest.raises(frappe.ValidationError):

@@ -135,3 +135,20 @@ def test_week_start_is_monday():
 ])
 def test_nearest_rank_percentile(values, fraction, expected):
 	assert metrics.nearest_rank(values, fraction) == expected
+
+
+def test_a_customer_message_at_the_instant_of_a_reply_is_answered_by_it():
+	messages = [(at(30), AGENT), (at(50), AGENT), (at(50), CUSTOMER), (at(60), AGENT)]
+	assert metrics.handle_seconds(T0, messages) == 30 * 60  # the 60-minute reply answers nothing new
+
+
+def test_counts_of_each_kind_of_message():
+	m = metrics.compute(facts(), [], [(at(1), CUSTOMER), (at(2), CUSTOMER), (at(3), AGENT)])
+	assert (m["customer_messages"], m["agent_replies"]) == (2, 1)
+
+
+def test_a_resolved_ticket_without_history_or_closing_uses_the_hint():
+	m = metrics.compute(facts(status="SOLVED", resolved_hint=at(45)), [], [])
+	assert m["resolved_on"] == at(45) and m["resolution_seconds"] == 45 * 60 and m["open_since"] is None
+	closed = metrics.compute(facts(status="CLOSED", closed_at=at(50), resolved_hint=at(45)), [], [])
+	assert closed["resolved_on"] == at(50)
