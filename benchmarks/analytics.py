@@ -46,7 +46,7 @@ def seed(frappe, tickets: int):
 				if(clo, timestampadd(second, rt + 86400, c), null), if(clo, date(timestampadd(second, rt + 86400, c)), null),
 				if(res, null, c), if(frt is null, 0, frt + (seq * 31) mod 7200), 1 + seq mod 3, 1 + seq mod 4, if(seq mod 17 = 0, 1, 0),
 				if(res and seq mod 3 = 0 and seq mod 17 != 0, 1, 0),
-				if(clo and seq mod 5 < 3, 1 + (seq * 11) mod 5, null), if(clo and seq mod 5 < 3, 1, 0),
+				if(clo and seq mod 5 < 3, 1 + (seq * 11) mod 5, 0), if(clo and seq mod 5 < 3, 1, 0),
 				((seq * 13) mod 200) / 100 - 1, if(res and seq mod 7 != 0, 1, 0), if(res and seq mod 7 = 0, 1, 0)
 			from (select seq, timestampadd(second, -{span} + floor(seq * {span} / {tickets}), now()) as c,
 					if(seq mod 20 = 0, null, (seq * 104729) mod 36000) as frt,
@@ -58,9 +58,9 @@ def seed(frappe, tickets: int):
 	# rows "resolved" in the future are the still-open work of the last days
 	db.sql("""update `tabTicket Metrics` set status = 'OPEN', resolved_on = null, resolved_date = null,
 		resolution_seconds = null, resolution_business_seconds = null, closed_on = null, closed_date = null,
-		open_since = created_on, rating = null, rated = 0, first_contact_resolution = 0, sla_met = 0, sla_breached = 0
+		open_since = created_on, rating = 0, rated = 0, first_contact_resolution = 0, sla_met = 0, sla_breached = 0
 		where resolved_on > now()""")
-	db.sql("update `tabTicket Metrics` set closed_on = null, closed_date = null, rating = null, rated = 0, status = 'SOLVED' where closed_on > now()")
+	db.sql("update `tabTicket Metrics` set closed_on = null, closed_date = null, rating = 0, rated = 0, status = 'SOLVED' where closed_on > now()")
 	db.sql("analyze table `tabTicket Metrics`")
 	frappe.cache.set_value(SEED_MARKER, tickets)
 	db.commit()

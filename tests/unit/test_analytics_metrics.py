@@ -2,8 +2,6 @@
 
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from tg_tickets.analytics import metrics
 from tg_tickets.analytics.metrics import AGENT, CUSTOMER, TicketFacts
 
@@ -127,14 +125,6 @@ def test_week_start_is_monday():
 	assert metrics.week_start(date(2026, 3, 8)) == date(2026, 3, 2)
 	assert metrics.week_start(date(2026, 3, 2)) == date(2026, 3, 2)
 	assert metrics.week_start(None) is None
-
-
-@pytest.mark.parametrize("values,fraction,expected", [
-	([5, 1, 3], 0.5, 3), ([1, 2, 3, 4], 0.5, 2), ([1, 2, 3, 4], 0.9, 4), ([7], 0.9, 7), ([], 0.5, None),
-	(list(range(1, 11)), 0.9, 9), (list(range(1, 11)), 0.5, 5), (list(range(1, 12)), 0.5, 6),
-])
-def test_nearest_rank_percentile(values, fraction, expected):
-	assert metrics.nearest_rank(values, fraction) == expected
 
 
 def test_a_customer_message_at_the_instant_of_a_reply_is_answered_by_it():

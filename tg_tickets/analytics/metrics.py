@@ -154,13 +154,3 @@ def compute(
 		"sla_breached": 1 if facts.sla_state == "BREACHED" else 0,
 	}
 
-
-def nearest_rank(values: Sequence[float], fraction: float) -> float | None:
-	"""The smallest value with at least `fraction` of the values at or below it (PERCENTILE_DISC)."""
-	ordered = sorted(values)
-	if not ordered:
-		return None
-	for index, value in enumerate(ordered, start=1):
-		if index / len(ordered) >= fraction:
-			return value
-	return ordered[-1]
