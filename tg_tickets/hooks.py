@@ -38,6 +38,8 @@ permission_query_conditions = {
 	"Retention Policy": "tg_tickets.privacy.retention.owner_query_conditions",
 	"Retention Run": "tg_tickets.privacy.retention.owner_query_conditions",
 	"Erasure Request": "tg_tickets.privacy.retention.owner_query_conditions",
+	# support figures: admins and owners see everyone's, members their own (tg_tickets/analytics/access.py)
+	"Ticket Metrics": "tg_tickets.analytics.access.query_conditions",
 }
 has_permission = {
 	"Ticket": "tg_tickets.permissions.has_ticket_permission",
@@ -59,6 +61,7 @@ has_permission = {
 	# Frappe's history and access log rows about tickets are audit rows: never written or deleted by anyone
 	"Version": "tg_tickets.privacy.audit.has_audit_permission",
 	"Access Log": "tg_tickets.privacy.audit.has_audit_permission",
+	"Ticket Metrics": "tg_tickets.analytics.access.has_permission",
 }
 
 # --- how domains react to tickets: Frappe's document events (each runs after the Ticket controller's method) ---
@@ -93,6 +96,8 @@ doc_events = {
 			"tg_tickets.tickets.assignment.after_ticket_save",
 			"tg_tickets.routing.assign.after_ticket_change",
 			"tg_tickets.lifecycle.ratings.after_ticket_save",
+			# the ticket's support figures, after the SLA wrote its status history (tg_tickets/analytics/)
+			"tg_tickets.analytics.tracking.on_ticket_update",
 		],
 		"on_trash": [
 			"tg_tickets.sla.tracking.on_ticket_trash",
@@ -100,6 +105,7 @@ doc_events = {
 			"tg_tickets.lifecycle.ratings.on_ticket_trash",
 			"tg_tickets.lifecycle.escalation.on_ticket_trash",
 			"tg_tickets.notify.deliver.on_ticket_trash",
+			"tg_tickets.analytics.tracking.on_ticket_trash",
 		],
 		"after_insert": "tg_tickets.telegram.topics.on_ticket_insert",
 		# the full form opened the ticket: a view in the audit trail (tg_tickets/privacy/audit.py)
@@ -113,6 +119,11 @@ doc_events = {
 	"Access Log": {
 		"validate": "tg_tickets.privacy.audit.refuse_ticket_audit_change",
 		"on_trash": "tg_tickets.privacy.audit.refuse_ticket_audit_change",
+	},
+	# a customer's rating joins the ticket's figures (tg_tickets/analytics/tracking.py)
+	"Ticket Rating": {
+		"after_insert": "tg_tickets.analytics.tracking.on_rating_change",
+		"after_delete": "tg_tickets.analytics.tracking.on_rating_change",
 	},
 	# Frappe's "Assign To" on a ticket moves the ticket's assignee (tg_tickets/tickets/assignment.py)
 	"ToDo": {
@@ -202,7 +213,11 @@ scheduler_events = {
 }
 
 # --- the app's own events (tg_tickets/tickets/events.py): one domain's news, the others' reactions ---
-tg_tickets_on_agent_reply_sent = ["tg_tickets.sla.tracking.record_first_response"]
+tg_tickets_on_agent_reply_sent = [
+	"tg_tickets.sla.tracking.record_first_response",
+	# the ticket's figures (first response, replies, handle time) after the SLA stamped its first response
+	"tg_tickets.analytics.tracking.on_agent_reply_sent",
+]
 tg_tickets_on_agent_reply_queued = ["tg_tickets.telegram.topics.mirror_agent_reply"]
 tg_tickets_on_customer_message = ["tg_tickets.telegram.topics.mirror_customer_message"]
 tg_tickets_on_outbox_queued = ["tg_tickets.telegram.delivery.schedule_chats"]
@@ -231,7 +246,11 @@ tg_tickets_on_customer_messages_stored = [
 tg_tickets_on_customer_scores_changed = [
 	"tg_tickets.lifecycle.sentiment_trend.rebuild_trends",
 	"tg_tickets.lifecycle.escalation.mark_due",
+	# the ticket's figures take the rebuilt trend (tg_tickets/analytics/tracking.py)
+	"tg_tickets.analytics.tracking.on_ticket_messages_stored",
 ]
+# an inbox batch stored messages on these tickets: their figures follow, once per batch (tg_tickets/analytics/)
+tg_tickets_on_ticket_messages_stored = ["tg_tickets.analytics.tracking.on_ticket_messages_stored"]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)
@@ -240,6 +259,8 @@ tg_tickets_notification_channels = ["tg_tickets.notify.deliver.channels"]
 tg_tickets_hold_notifications_for_later = ["tg_tickets.notify.deliver.hold_for_later"]
 # hours after a moment in an SLA policy's business hours (policy, start, hours): auto-close counts with it
 tg_tickets_business_time_after = ["tg_tickets.sla.tracking.business_time_after"]
+# business seconds between two moments under a policy (policy, start, end): analytics' business-hour figures
+tg_tickets_business_seconds_between = ["tg_tickets.sla.tracking.business_seconds_between"]
 
 # a user opened a ticket in the side sheet (ticket, user, source): the audit trail (tg_tickets/privacy/audit.py)
 tg_tickets_on_ticket_viewed = ["tg_tickets.privacy.audit.on_ticket_viewed"]

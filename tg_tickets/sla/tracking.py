@@ -355,3 +355,14 @@ def business_time_after(policy_name: str | None, start, hours: float):
 		return None
 	calendar = policy.load(policy_name).calendar
 	return to_naive(calendar.time_after(to_aware(start), float(hours) * 3600))
+
+
+def business_seconds_between(policy_name: str | None, start, end) -> float | None:
+	"""BUSINESS_SECONDS_BETWEEN: seconds of the policy's business hours from `start` to `end` (naive, system time
+	zone); 0 when `end` is not after `start`; None when there is no such policy (the caller counts wall time)."""
+	if not policy_name or not frappe.db.exists("SLA Policy", policy_name):
+		return None
+	start, end = to_aware(start), to_aware(end)
+	if end <= start:
+		return 0.0
+	return policy.load(policy_name).calendar.business_seconds(start, end)

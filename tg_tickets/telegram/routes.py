@@ -119,6 +119,7 @@ class BatchContext:
 			)
 		conversation.customer_messages_stored(self.scores)
 		conversation.customer_scores_changed(self.rescored)
+		conversation.ticket_messages_stored(self.tickets)
 		realtime.notify_conversation_changed(self.tickets)
 
 

@@ -246,6 +246,12 @@ def customer_scores_changed(tickets) -> None:
 		events.emit(events.CUSTOMER_SCORES_CHANGED, sorted(tickets))
 
 
+def ticket_messages_stored(tickets) -> None:
+	"""An inbox batch stored messages on these tickets (TICKET_MESSAGES_STORED), once per batch."""
+	if tickets:
+		events.emit(events.TICKET_MESSAGES_STORED, sorted(tickets))
+
+
 def topic_command(ticket: str, user: str | None, text: str) -> str | None:
 	"""An agent's command in the ticket's forum topic (TOPIC_COMMAND): the answer for the topic, or None when
 	no domain knows the command (the text is then relayed to the customer as any post)."""

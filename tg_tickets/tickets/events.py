@@ -24,6 +24,9 @@ BUTTON_PRESSED = "tg_tickets_on_button_pressed"
 # `hours` after `start` counted in an SLA policy's business hours (policy, start, hours): the SLA domain
 # answers with the naive datetime (system time zone); no answer means wall-clock hours.
 BUSINESS_TIME_AFTER = "tg_tickets_business_time_after"
+# Seconds of an SLA policy's business hours between two moments (policy, start, end; naive, system time zone):
+# the SLA domain answers with a number; no answer means wall-clock seconds (analytics' business-hour figures).
+BUSINESS_SECONDS_BETWEEN = "tg_tickets_business_seconds_between"
 # A customer wrote privately while none of their tickets is open (chat, text): a domain waiting for an answer
 # from this chat (a rating's comment) takes the message and returns the ticket it belongs to; None: not mine.
 CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
@@ -35,6 +38,9 @@ CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
 # Customers' stored messages were scored again (an edit in Telegram) on these tickets (sorted list): their
 # trend is rebuilt from the messages' scores and the escalation rules look again.
 CUSTOMER_SCORES_CHANGED = "tg_tickets_on_customer_scores_changed"
+# An inbox batch stored messages on these tickets (sorted list of ticket names), after CUSTOMER_MESSAGES_STORED:
+# per-ticket figures follow (analytics' message counts and sentiment), once per batch, not per message.
+TICKET_MESSAGES_STORED = "tg_tickets_on_ticket_messages_stored"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
 TOPIC_COMMAND = "tg_tickets_on_topic_command"
