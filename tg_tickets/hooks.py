@@ -251,6 +251,8 @@ tg_tickets_on_customer_scores_changed = [
 ]
 # an inbox batch stored messages on these tickets: their figures follow, once per batch (tg_tickets/analytics/)
 tg_tickets_on_ticket_messages_stored = ["tg_tickets.analytics.tracking.on_ticket_messages_stored"]
+# the SLA sweep wrote SLA states in bulk (no save): the tickets' figures follow (SLA met / breached)
+tg_tickets_on_sla_fields_stored = ["tg_tickets.analytics.tracking.on_sla_fields_stored"]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)

@@ -93,6 +93,8 @@ def test_reminder_then_breach_notify_the_assignee_once_each(policy, people):
 	assert sweep.process_ticket(ticket.name, T0 + timedelta(minutes=31)) == [BREACH]
 	stored = frappe.get_doc("Ticket", ticket.name)
 	assert stored.sla_state == "BREACHED"
+	# the sweep writes SLA states in bulk, without a save: the ticket's figures follow all the same
+	assert frappe.db.get_value("Ticket Metrics", ticket.name, ["sla_breached", "sla_met"]) == (1, 0)
 	assert get_datetime(stored.next_sla_event_at) == T0 + timedelta(minutes=45)  # the escalation
 	assert len(alerts(ticket.name, people["agent"])) == 2 and emails(people["agent"]) == mails_before + 2
 	assert frappe.get_all("SLA Notification", filters={"ticket": ticket.name}, order_by="creation", pluck="event") == [

@@ -180,6 +180,11 @@ def on_rating_change(rating, method=None) -> None:
 		refresh(rating.ticket)
 
 
+def on_sla_fields_stored(tickets: list[str]) -> None:
+	"""SLA_FIELDS_STORED: the sweep moved these tickets' SLA state without a save (a breach, a met deadline)."""
+	refresh(tickets)
+
+
 def on_ticket_messages_stored(tickets: list[str]) -> None:
 	"""TICKET_MESSAGES_STORED: an inbox batch's tickets (message counts, sentiment after lifecycle's trend), in one
 	recompute for the batch (a few queries, whatever its size)."""
