@@ -101,6 +101,9 @@ def test_a_suggested_article_goes_out_as_a_link_and_as_a_url_button_from_the_ful
 	box.type("Please read ")
 	form.locator(".tg-reply-send").click()
 	expect(form.locator(".tg-conversation .tg-tmsg-out", has_text="Please read")).to_be_visible()
+	# the send redraws the suggestions with a "Sent on this ticket" line above them: click once they have moved
+	# (a click while they moved landed beside the button once, in a full run)
+	expect(form.locator(f".tg-articles-sent [data-sent-article='{article.name}']")).to_have_count(1)
 
 	suggestion.locator("[data-action='send-button']").click()
 	expect(form.locator(".tg-conversation .tg-tmsg-out", has_text=f"Refund policy {tag}")).to_be_visible()
