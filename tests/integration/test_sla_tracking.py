@@ -250,3 +250,18 @@ def test_demo_data_makes_one_default_policy_idempotently():
 	demo.make_default_policy()
 	assert frappe.get_all("SLA Policy", filters={"is_default": 1}, pluck="name") == [demo.DEFAULT_POLICY]
 	assert make_ticket(priority="HIGH").sla_policy == demo.DEFAULT_POLICY
+
+
+def test_a_policy_edit_that_breaches_an_open_ticket_reaches_its_figures():
+	policy = make_sla_policy(targets={"LOW": (6000, 60000), "MEDIUM": (6000, 60000), "HIGH": (6000, 60000)}, is_default=1)
+	ticket = make_ticket_at(datetime.now() - timedelta(hours=2), priority="MEDIUM")
+	assert ticket.sla_policy == policy.name and ticket.sla_state == "ON_TRACK"
+	assert frappe.db.get_value("Ticket Metrics", ticket.name, "sla_breached") == 0
+	# the edit: a first response within 1 h; its job refreshes each open ticket on the policy without a save
+	policy.reload()
+	for target in policy.targets:
+		target.first_response_minutes = 60
+	policy.save()
+	tracking.refresh(ticket.name)
+	assert frappe.db.get_value("Ticket", ticket.name, "sla_state") == "BREACHED"
+	assert frappe.db.get_value("Ticket Metrics", ticket.name, ["sla_breached", "sla_met"]) == (1, 0)

@@ -19,7 +19,6 @@ from frappe.utils import now_datetime
 from frappe.utils.background_jobs import get_queue, get_workers
 
 from tg_tickets.sla import clock, notify, policy, tracking
-from tg_tickets.tickets import events
 
 BATCH = 5000  # due tickets per sweep; more wait for the next minute
 # A job's set-up (RQ forks, Frappe connects) costs a fixed part; a job holds its tickets' row locks.
@@ -125,8 +124,6 @@ def process_batch(names: list[str], now=None) -> dict[str, list[str]]:
 		else:
 			values[name] = tracking.computed_values(p.result, p.done)
 	tracking.store_many(tickets, values)
-	if values:
-		events.emit(events.SLA_FIELDS_STORED, sorted(values))
 	outbox.flush()
 	return fired
 

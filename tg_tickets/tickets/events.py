@@ -41,8 +41,9 @@ CUSTOMER_SCORES_CHANGED = "tg_tickets_on_customer_scores_changed"
 # An inbox batch stored messages on these tickets (sorted list of ticket names), after CUSTOMER_MESSAGES_STORED:
 # per-ticket figures follow (analytics' message counts and sentiment), once per batch, not per message.
 TICKET_MESSAGES_STORED = "tg_tickets_on_ticket_messages_stored"
-# The SLA sweep wrote SLA fields (state, due times) of these tickets in bulk, without a Ticket save (sorted list of
-# ticket names): what follows a ticket's saves (analytics' SLA met / breached) reads them again.
+# The SLA wrote SLA fields (state, due times) of these tickets without a Ticket save — the sweep in bulk, a policy
+# edit's refresh — (sorted list of ticket names): what follows a ticket's saves (analytics' SLA met / breached)
+# reads them again.
 SLA_FIELDS_STORED = "tg_tickets_on_sla_fields_stored"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
