@@ -210,6 +210,8 @@ scheduler_events = {
 	],
 	# retention policies run nightly, each in its own job, batch by batch (tg_tickets/privacy/retention.py)
 	"daily": ["tg_tickets.privacy.retention.run_nightly"],
+	# analytics' day summaries all built again (tg_tickets/analytics/days.py)
+	"daily_long": ["tg_tickets.analytics.days.rebuild_nightly"],
 }
 
 # --- the app's own events (tg_tickets/tickets/events.py): one domain's news, the others' reactions ---
@@ -253,6 +255,8 @@ tg_tickets_on_customer_scores_changed = [
 tg_tickets_on_ticket_messages_stored = ["tg_tickets.analytics.tracking.on_ticket_messages_stored"]
 # the SLA sweep wrote SLA states in bulk (no save): the tickets' figures follow (SLA met / breached)
 tg_tickets_on_sla_fields_stored = ["tg_tickets.analytics.tracking.on_sla_fields_stored"]
+# tickets deleted in bulk (retention, erasure): the days they counted in are summarised again
+tg_tickets_on_tickets_deleting = ["tg_tickets.analytics.tracking.on_tickets_deleting"]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)

@@ -26,9 +26,18 @@ def after_migrate():
 	ensure_permissions()
 	ensure_ticket_indexes()
 	ensure_search_table()
+	ensure_analytics_days()
 	ensure_notification_menu_item()
 	recount_agents()
 	ensure_queue_dashboard_block()
+
+
+def ensure_analytics_days():
+	"""The analytics day summaries' tables; the days are (re)built by a job, not during the migrate."""
+	from tg_tickets.analytics import days
+
+	days.ensure_tables()
+	days.rebuild_later()
 
 
 def recount_agents():
@@ -130,10 +139,12 @@ def before_uninstall():
 	"""Roles, custom permissions and the search table are not doctype records of this app, so uninstall
 	removes them."""
 	from tg_tickets.extends.customization import remove_permissions
+	from tg_tickets.analytics.days import drop_tables as drop_analytics_days
 	from tg_tickets.tickets.search import drop_search_table
 
 	remove_permissions()
 	drop_search_table()
+	drop_analytics_days()
 	frappe.db.delete("Global Search DocType", {"document_type": "Ticket"})
 	frappe.cache.hdel("global_search", "search_priorities")
 	for role_name in ROLES:

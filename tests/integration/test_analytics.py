@@ -18,7 +18,7 @@ import pytest
 from frappe.utils import get_system_timezone
 
 from tests.factories import clock_at, make_chat, make_sla_policy, make_ticket, make_ticket_team, make_user, set_agent
-from tg_tickets.analytics import figures, report, tracking
+from tg_tickets.analytics import days, figures, report, tracking
 from tg_tickets.tickets import conversation, events
 
 pytestmark = pytest.mark.usefixtures("feature_on")
@@ -261,6 +261,86 @@ def test_the_report_summary_and_groupings_match_the_raw_figures(scenario):
 
 	one_day = report_rows({**base, "from_date": str(MONDAY.date()), "to_date": str(MONDAY.date()), "priority": "HIGH"})
 	assert one_day[0]["created"] == 1 and one_day[0]["closed"] == 1
+
+
+def test_day_summaries_answer_as_the_rows_do_and_follow_every_change(scenario):
+	"""Once the days are built, reads take their summaries (but for days changed since) and give what the rows give
+	and the raw records say; a new ticket, a solve and a deletion show at once and after the rebuild; a lost epoch
+	(Redis flushed) sends reads to the rows until every day is built again. Committed, as in use (a worker may
+	rebuild beside the test)."""
+	start, end = MONDAY.date(), (MONDAY + timedelta(days=8)).date()
+	base = {"period": "Custom", "from_date": str(start), "to_date": str(end), "category": scenario.category}
+	shapes = [base, {**base, "group_by": "Week"}, {**base, "group_by": "Day"}, {**base, "group_by": "Category"},
+		{**base, "group_by": "Agent"}]  # the last: a filter and another dimension, read from rows
+
+	def read(filters):
+		statements = []
+		found = figures.rows(figures.make_query(filters, None), statements=statements)
+		return found, {"summaries" if days.TABLE in sql else "rows" for _kind, sql, _values in statements}
+
+	def from_rows(filters):
+		epoch = frappe.cache.get(frappe.cache.make_key(days.EPOCH))
+		frappe.cache.delete(frappe.cache.make_key(days.COMPLETE))  # not built: every read takes rows
+		try:
+			found, sources = read(filters)
+			assert sources == {"rows"}
+			return found
+		finally:
+			frappe.cache.set(frappe.cache.make_key(days.COMPLETE), epoch)
+
+	def check(expected_created):
+		for filters in shapes:
+			found, sources = read(filters)
+			assert found == from_rows(filters), filters
+			assert "summaries" in sources or filters.get("group_by") == "Agent"
+		[summary] = read(base)[0]
+		raw = [raw_figures(name) for name in names]
+		assert {k: summary[k] for k in ("created", "solved", "closed")} == {
+			k: v for k, v in expected_summary(raw, start, end).items() if k in ("created", "solved", "closed")}
+		assert summary["created"] == expected_created
+
+	names = list(scenario.tickets)
+	extra = None
+	try:
+		assert days.rebuild(everything=True) > 0
+		check(6)
+		# a new ticket and a solve: their days are read from rows at once, then from the rebuilt summaries
+		with clock_at(t(6, 10)):
+			extra = make_ticket("Late", category=scenario.category, priority="LOW", team=scenario.team).name
+		with clock_at(t(8, 9)):
+			doc = frappe.get_doc("Ticket", scenario.tickets[4])
+			doc.status = "SOLVED"
+			doc.save()
+		frappe.db.commit()
+		names.append(extra)
+		# the new ticket's day, and the solved ticket's (its row counts in its created day too)
+		assert days._stale_days("created", start, end, days._epoch()) == {t(6, 10).date(), t(4, 15).date()}
+		assert days._stale_days("resolved", start, end, days._epoch()) == {t(8, 9).date()}
+		check(7)
+		days.rebuild()
+		assert not days._stale_days("created", start, end, days._epoch())
+		assert not days._stale_days("resolved", start, end, days._epoch())
+		check(7)
+		# deleted: gone from the figures at once
+		frappe.delete_doc("Ticket", extra, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		names.remove(extra)
+		extra = None
+		check(6)
+		# Redis lost its keys: a new epoch, rows until every day is built again
+		frappe.cache.delete(frappe.cache.make_key(days.EPOCH))
+		assert read(base)[1] == {"rows"}
+		assert days.rebuild() > 0
+		check(6)
+	finally:
+		if extra:
+			frappe.delete_doc("Ticket", extra, force=True, ignore_permissions=True)
+		doc = frappe.get_doc("Ticket", scenario.tickets[4])
+		if doc.status != "OPEN":
+			with clock_at(t(8, 9, 30)):
+				doc.status = "OPEN"
+				doc.save()
+		frappe.db.commit()
 
 
 def test_named_periods_and_refused_filters():

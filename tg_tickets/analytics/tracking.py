@@ -18,7 +18,7 @@ from collections import defaultdict
 import frappe
 from frappe.utils import get_datetime
 
-from tg_tickets.analytics import metrics
+from tg_tickets.analytics import days, metrics
 from tg_tickets.tickets import bulk, events
 
 DOCTYPE = "Ticket Metrics"
@@ -139,14 +139,16 @@ NOT_NULL = frozenset({"agent_replies", "customer_messages", "reopen_count", "fir
 
 
 def store(rows: dict[str, dict]) -> None:
-	"""Upserts the rows (one statement per 2,000)."""
+	"""Upserts the rows (one statement per 2,000); the days they counted in and count in now are changed."""
 	if rows:
+		changed = days.stored_days(list(rows)) | days.days_of(rows.values())
 		bulk.insert_rows(
 			DOCTYPE, ("name", "ticket", *FIELDS),
 			[(name, name, *((values[f] or 0) if f in NOT_NULL else values[f] for f in FIELDS))
 				for name, values in sorted(rows.items())],
 			update_on_duplicate=(*FIELDS, "modified"),
 		)
+		days.count_changes(changed)
 
 
 def refresh(names) -> None:
@@ -166,7 +168,14 @@ def on_ticket_update(ticket, method=None) -> None:
 
 def on_ticket_trash(ticket, method=None) -> None:
 	"""doc_events Ticket.on_trash: the ticket's figures go with it."""
+	changed = days.stored_days([ticket.name])
 	frappe.db.delete(DOCTYPE, {"ticket": ticket.name})
+	days.count_changes(changed)
+
+
+def on_tickets_deleting(tickets: list[str]) -> None:
+	"""TICKETS_DELETING (retention, erasure): their rows go with them; the days they counted in change."""
+	days.count_changes(days.stored_days(tickets))
 
 
 def on_agent_reply_sent(ticket: str, sent_at) -> None:

@@ -45,6 +45,9 @@ TICKET_MESSAGES_STORED = "tg_tickets_on_ticket_messages_stored"
 # edit's refresh — (sorted list of ticket names): what follows a ticket's saves (analytics' SLA met / breached)
 # reads them again.
 SLA_FIELDS_STORED = "tg_tickets_on_sla_fields_stored"
+# Tickets are about to be deleted in bulk, with every row of theirs (retention, erasure) (sorted list of names):
+# what a domain derived from their rows elsewhere (analytics' day summaries) follows.
+TICKETS_DELETING = "tg_tickets_on_tickets_deleting"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
 TOPIC_COMMAND = "tg_tickets_on_topic_command"

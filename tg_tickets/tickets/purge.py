@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import frappe
 
-from tg_tickets.tickets import counters
+from tg_tickets.tickets import counters, events
 from tg_tickets.tickets.search import SEARCH_TABLE
 
 TICKET = "Ticket"
@@ -167,6 +167,7 @@ def delete_tickets(names: list[str], plan: PurgePlan | None = None) -> Counter:
 	precise_ranges()
 	names = sorted(set(names))
 	ticket_list = _in(names)
+	events.emit(events.TICKETS_DELETING, names)
 	counters.forget_tickets_in_chat_counts(names)
 	_remove_files(names, counts)
 	for field, owner, owner_field in plan.nested:
