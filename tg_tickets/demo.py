@@ -128,23 +128,57 @@ def make_demo_tickets():
 				"staged_comments": ["Customer confirmed the issue."] if rng.random() < 0.5 else [],
 			}
 		).insert(ignore_permissions=True)
-		if status == "CLOSED":
-			ticket.status = "CLOSED"
-			ticket.save(ignore_permissions=True)
-		backdate(ticket.name, created)
+		if status == "CLOSED":  # solved, then closed, as agents do
+			for step in ("SOLVED", "CLOSED"):
+				ticket.status = step
+				ticket.save(ignore_permissions=True)
+		backdate(ticket.name, timeline(rng, status, created, now))
 
 
-def backdate(ticket_name, created):
-	"""The ticket as if it arrived at `created`: its row, its status history and its history lines."""
+def timeline(rng: random.Random, status: str, created, now) -> dict:
+	"""When a ticket of this status was created, first answered, solved and closed, as a helpdesk's figures look:
+	most first answers within the hour (some take a working day), most solves within a day, closes a few hours after
+	the solve; never in the future."""
+	moments = {"created": created}
+	if status in ("PENDING", "BLOCKED", "SOLVED", "CLOSED"):
+		moments["responded"] = min(now, add_to_date(created, minutes=min(rng.expovariate(1 / 45) + 2, 600)))
+	if status in ("SOLVED", "CLOSED"):
+		moments["resolved"] = min(now, add_to_date(moments["responded"], hours=min(rng.expovariate(1 / 8), 96)))
+	if status == "CLOSED":
+		moments["closed"] = min(now, add_to_date(moments["resolved"], hours=rng.uniform(1, 24)))
+	return moments
+
+
+def backdate(ticket_name, moments: dict):
+	"""The ticket as if it arrived at moments["created"] and was first answered, solved and closed at the others (when
+	given): its row, its status history, its history lines, its SLA state and its figures."""
+	from tg_tickets.analytics import tracking as figures
 	from tg_tickets.sla import tracking
 
-	frappe.db.sql("update `tabTicket` set creation = %(at)s, modified = %(at)s, closed_at = if(closed_at is null, null, %(at)s),"
-		" waiting_since = if(waiting_since is null, null, %(at)s) where name = %(name)s", {"at": created, "name": ticket_name})
+	created = moments["created"]
+	resolved = moments.get("resolved")
+	closed = moments.get("closed") or resolved
+	last = max(moments.values())
+	frappe.db.sql(
+		"""update `tabTicket` set creation = %(at)s, modified = %(last)s,
+		closed_at = if(closed_at is null, null, %(closed)s), resolved_at = if(resolved_at is null, null, %(resolved)s),
+		first_responded_at = %(responded)s, waiting_since = if(waiting_since is null, null, %(at)s)
+		where name = %(name)s""",
+		{"at": created, "last": last, "closed": closed, "resolved": resolved, "responded": moments.get("responded"),
+			"name": ticket_name},
+	)
 	search.move_ticket_in_time(ticket_name, created)
-	frappe.db.sql("update `tabTicket Status Log` set changed_at = %s where ticket = %s", (created, ticket_name))
+	# the status history: the arrival at `created`, the solve and the close at theirs
+	for status, at in (("SOLVED", resolved), ("CLOSED", moments.get("closed"))):
+		if at:
+			frappe.db.sql("update `tabTicket Status Log` set changed_at = %s where ticket = %s and status = %s",
+				(at, ticket_name, status))
+	frappe.db.sql("""update `tabTicket Status Log` set changed_at = %s where ticket = %s
+		and status not in ('SOLVED', 'CLOSED')""", (created, ticket_name))
 	for doctype in ("Comment", "Version", "ToDo"):
 		field = "ref_doctype" if doctype == "Version" else "reference_doctype" if doctype == "Comment" else "reference_type"
 		key = "docname" if doctype == "Version" else "reference_name"
 		frappe.db.sql(f"update `tab{doctype}` set creation = %s where {field} = 'Ticket' and {key} = %s",
 			(created, ticket_name))
 	tracking.refresh(ticket_name)
+	figures.refresh(ticket_name)

@@ -279,6 +279,8 @@ tg_tickets_demo_data = [
 	# auto-close, ratings and escalation rules (tg_tickets/lifecycle/demo.py)
 	"tg_tickets.lifecycle.demo.make_demo_rules",
 	"tg_tickets.telegram.demo.make_demo_messages",
+	# a few closed demo tickets rated by their customers (the CSAT cards)
+	"tg_tickets.lifecycle.demo.make_demo_ratings",
 	# canned responses and knowledge-base articles (tg_tickets/replies/demo.py)
 	"tg_tickets.replies.demo.make_demo_replies",
 ]

@@ -136,3 +136,24 @@ def test_the_report_row_from_its_parts():
 def test_hours_and_percent():
 	assert p.hours(None) is None and p.hours(5400) == 1.5 and p.hours(Decimal("18")) == 0.01
 	assert p.percent(1, 3) == 33.3 and p.percent(None, 4) == 0.0 and p.percent(2, 0) is None
+
+
+def test_each_percentile_reads_its_own_values_at_its_own_rank():
+	# 100 distinct values per column, each column on its own scale: rank 50 ≠ 51, 90 ≠ 91, column 0 ≠ column 1
+	hundred = [3600.0 * i for i in range(1, 101)]
+	created = p.Part(p.CREATED, {"count": 100, "responded": 100}, (array("d", hundred), array("d", [v * 2 for v in hundred])))
+	resolved = p.Part(p.RESOLVED, {"count": 100, "handle_sum": 0, "handle_count": 0, "agent_replies": 0, "fcr": 0,
+		"sla_met": 0, "sla_breached": 0}, (array("d", [v * 3 for v in hundred]), array("d", [v * 4 for v in hundred])))
+	closed = p.Part.from_aggregate(p.CLOSED, (3, Decimal("3"), Decimal("2"), 3, None))
+	row = p.report_row("", {p.CREATED: created, p.RESOLVED: resolved, p.CLOSED: closed}, 0, with_backlog=False)
+	assert (row["frt_median_hours"], row["frt_p90_hours"]) == (50.0, 90.0)
+	assert (row["frt_business_median_hours"], row["frt_business_p90_hours"]) == (100.0, 180.0)
+	assert (row["resolution_median_hours"], row["resolution_p90_hours"]) == (150.0, 270.0)
+	assert (row["resolution_business_median_hours"], row["resolution_business_p90_hours"]) == (200.0, 360.0)
+	assert row["csat_average"] == 0.67 and row["csat_response_percent"] == 100.0
+
+
+def test_each_kind_is_dated_by_its_own_event():
+	assert p.DATE_COLUMN == {p.CREATED: "created_date", p.RESOLVED: "resolved_date", p.CLOSED: "closed_date",
+		p.OPEN: "open_since"}
+	assert p.DIMENSIONS == ("agent", "team", "category", "priority", "chat_type")

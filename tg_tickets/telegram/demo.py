@@ -8,7 +8,7 @@ import asyncio
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from tg_tickets.tickets import queries
+from tg_tickets.tickets import events, queries
 
 CUSTOMER_LINES = [
 	"Hi, I have a problem: {title}.",
@@ -35,15 +35,17 @@ def make_demo_messages():
 		demo.make_demo_tickets()
 
 	tickets = frappe.db.sql(
-		f"""select t.name, t.title, c.chat from `tabTicket` t
+		f"""select t.name, t.title, t.creation, c.chat from `tabTicket` t
 		{queries.TICKET_CHATS}
 		join `tabLinked Chat` l on l.name = c.chat and l.chat_type = 'Private'
 		where t.status != 'CLOSED' order by t.creation limit 12""",
 		as_dict=True,
 	)
 	chats = set()
+	replied = {}
 	for n, ticket in enumerate(tickets):
-		start = add_to_date(now_datetime(), hours=-(len(tickets) - n))
+		# the conversation as it went: the customer writes as the ticket opens, the agent answers within the hour
+		start = ticket.creation
 		for i, line in enumerate(CUSTOMER_LINES):
 			doc = frappe.get_doc({
 				"doctype": "Telegram Message", "direction": "Incoming", "message_kind": "Message",
@@ -59,7 +61,15 @@ def make_demo_messages():
 				agent="agent@demo.tg-tickets.test" if frappe.db.exists("User", "agent@demo.tg-tickets.test") else None,
 			)
 			chats.add(ticket.chat)
+			replied[ticket.name] = min(now_datetime(), add_to_date(start, minutes=12 + 4 * n))
 	frappe.db.commit()
 	limiter = delivery.RateLimiter(0, 0, 0)  # demo data: no need to pace the recorder
 	for chat in sorted(chats):
 		asyncio.run(delivery.deliver_chat(chat, gateway.RecordTransport(), limiter))
+	# the recorder sent the replies now; they were written back then
+	for name, sent_at in replied.items():
+		frappe.db.sql("""update `tabTelegram Message` set sent_at = %s, telegram_date = %s
+			where ticket = %s and direction = 'Outgoing' and is_agent_reply = 1""", (sent_at, sent_at, name))
+	if replied:
+		events.emit(events.TICKET_MESSAGES_STORED, sorted(replied))
+	frappe.db.commit()
