@@ -185,7 +185,7 @@ def on_sla_fields_stored(tickets: list[str]) -> None:
 	refresh(tickets)
 
 
-def on_tickets_closed(before: dict, now) -> None:
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
 	"""TICKETS_CLOSED_BY_SYSTEM: the closed tickets' figures, once for all (after the SLA wrote their history)."""
 	refresh(sorted(before))
 

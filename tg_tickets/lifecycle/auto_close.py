@@ -121,7 +121,7 @@ def before_ticket_save(ticket, method=None) -> None:
 		ticket.reopen_until = None
 
 
-def on_tickets_closed(before: dict, now) -> None:
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
 	"""TICKETS_CLOSED_BY_SYSTEM: `before_ticket_save` on a close, for all of them — nothing planned any more, the
 	rule chosen again (its category or SLA policy may have changed) and its reopen window started."""
 	by_rule: dict[str | None, list[str]] = {}

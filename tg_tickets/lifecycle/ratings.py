@@ -55,7 +55,7 @@ def after_ticket_save(ticket, method=None) -> None:
 		send_request(ticket.name)
 
 
-def on_tickets_closed(before: dict, now) -> None:
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
 	"""TICKETS_CLOSED_BY_SYSTEM: `before_ticket_save` and `after_ticket_save` on a close, for all of them — the
 	request scheduled when ratings are on, and sent at once without a delay."""
 	at = now + timedelta(minutes=cint(settings().rating_delay_minutes)) if cint(settings().ratings_enabled) else None

@@ -142,7 +142,7 @@ def after_ticket_change(ticket, method=None) -> None:
 		agents.publish_queue_changed()
 
 
-def on_tickets_closed(before: dict, now) -> None:
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
 	"""TICKETS_CLOSED_BY_SYSTEM: `keep_waiting_since` for closed tickets — neither waiting nor held. A SOLVED
 	ticket was neither already and held nobody's capacity, so no count moves and no queue drains."""
 	frappe.db.sql(

@@ -299,12 +299,12 @@ def after_save(ticket, method=None) -> None:
 	)
 
 
-def on_tickets_closed(before: dict, now) -> None:
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
 	"""TICKETS_CLOSED_BY_SYSTEM: what `before_save` and `after_save` do on each close, for all the tickets at once:
 	the policy chosen again (unless set by hand), the clock recomputed with the close in its history, and the
 	CLOSED row of the status history."""
-	names = sorted(before)
-	tickets = {t.name: t for t in frappe.db.sql("select * from `tabTicket` where name in %s", (tuple(names),), as_dict=True)}
+	names = sorted(closed)
+	tickets = {name: frappe._dict(closed[name]) for name in names}  # the first handler: the rows as the close wrote them
 	stored = {name: frappe._dict(sla_policy=t.sla_policy, **{f: t.get(f) for f in COMPUTED_FIELDS}) for name, t in tickets.items()}
 	choices = policy.policy_choices()
 	if any(not t.sla_policy_overridden for t in tickets.values()) and any(choices.conditions.values()):

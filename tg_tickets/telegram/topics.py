@@ -100,7 +100,7 @@ def on_ticket_update(ticket, method=None) -> None:
 		queue_message(group, "", ticket=ticket.name, kind="Topic Reopen", into_topic=True)
 
 
-def on_tickets_closed(before: dict, now) -> None:
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
 	"""TICKETS_CLOSED_BY_SYSTEM: `on_ticket_update` for all of them — each ticket's topic is closed."""
 	default = topic_group()
 	queue_many([

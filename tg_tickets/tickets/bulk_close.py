@@ -93,7 +93,9 @@ def close_many_by_system(reasons: dict[str, str]) -> tuple[dict[str, str], list[
 		"update `tabTicket Chat` set modified = %s, modified_by = %s where parenttype = 'Ticket' and parent in %s",
 		(now, user, tuple(closing)),
 	)
-	events.emit(events.TICKETS_CLOSED_BY_SYSTEM, before, now)
+	closed = {name: frappe._dict(row, status=CLOSED, status_rank=STATUS_RANK[CLOSED], closed_at=now, closed_by=None,
+		closed_by_system=1, close_reason=reasons[name], modified=now, modified_by=user) for name, row in before.items()}
+	events.emit(events.TICKETS_CLOSED_BY_SYSTEM, before, closed, now)
 
 	after = {row.name: row for row in frappe.db.sql(
 		"select * from `tabTicket` where name in %s", (tuple(closing),), as_dict=True)}
@@ -116,6 +118,16 @@ def write_versions(before: dict, after: dict, user: str) -> None:
 		return
 	meta = frappe.get_meta("Ticket")
 	fields = [df for df in meta.fields if df.fieldtype not in no_value_fields and df.fieldtype not in table_fields]
+	formatted: dict[tuple, object] = {}  # the closes share most values (now, the rule's times): formatted once
+
+	def format_value(value, df):
+		if not value:
+			return value
+		key = (df.fieldname, value)
+		if key not in formatted:
+			formatted[key] = frappe.format_value(value, df=df)
+		return formatted[key]
+
 	rows = []
 	for name in sorted(after):
 		old, new = before[name], after[name]
@@ -124,8 +136,7 @@ def write_versions(before: dict, after: dict, user: str) -> None:
 			old_value, new_value = old.get(df.fieldname), new.get(df.fieldname)
 			if old_value == new_value:
 				continue
-			old_value = frappe.format_value(old_value, df=df, doc=old) if old_value else old_value
-			new_value = frappe.format_value(new_value, df=df, doc=new) if new_value else new_value
+			old_value, new_value = format_value(old_value, df), format_value(new_value, df)
 			if old_value != new_value:
 				changed.append((df.fieldname, old_value, new_value))
 		if changed:
