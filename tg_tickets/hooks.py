@@ -257,6 +257,44 @@ tg_tickets_on_ticket_messages_stored = ["tg_tickets.analytics.tracking.on_ticket
 tg_tickets_on_sla_fields_stored = ["tg_tickets.analytics.tracking.on_sla_fields_stored"]
 # tickets deleted in bulk (retention, erasure): the days they counted in are summarised again
 tg_tickets_on_tickets_deleting = ["tg_tickets.analytics.tracking.on_tickets_deleting"]
+# the system closed SOLVED tickets in bulk, without saves (tg_tickets/tickets/bulk_close.py, auto-close): each
+# domain does for all of them what its Ticket doc_events do on a close, in the doc_events' order
+tg_tickets_on_tickets_closed_by_system = [
+	"tg_tickets.sla.tracking.on_tickets_closed",
+	"tg_tickets.routing.assign.on_tickets_closed",
+	"tg_tickets.lifecycle.auto_close.on_tickets_closed",
+	"tg_tickets.lifecycle.ratings.on_tickets_closed",
+	"tg_tickets.lifecycle.escalation.on_tickets_closed",
+	"tg_tickets.telegram.topics.on_tickets_closed",
+	"tg_tickets.analytics.tracking.on_tickets_closed",
+]
+# The Ticket save handlers (doc_events of Ticket and "*") that event stands in for on a system close of a SOLVED
+# ticket: each has its handler above, or does nothing on such a close (same assignee, same chats, nobody's
+# queue changes; Frappe's handlers act only for automations that bulk_close checks are absent). A handler not
+# listed here (a new one, another app's) makes auto-close save ticket by ticket again until it is considered.
+tg_tickets_covered_by_bulk_close = [
+	"tg_tickets.sla.tracking.before_validate",
+	"tg_tickets.routing.assign.keep_waiting_since",
+	"tg_tickets.sla.tracking.before_save",
+	"tg_tickets.routing.assign.check_new_holder",
+	"tg_tickets.lifecycle.auto_close.before_ticket_save",
+	"tg_tickets.lifecycle.ratings.before_ticket_save",
+	"tg_tickets.lifecycle.escalation.before_ticket_save",
+	"tg_tickets.sla.tracking.after_save",
+	"tg_tickets.telegram.topics.on_ticket_update",
+	"tg_tickets.tickets.assignment.after_ticket_save",
+	"tg_tickets.routing.assign.after_ticket_change",
+	"tg_tickets.lifecycle.ratings.after_ticket_save",
+	"tg_tickets.analytics.tracking.on_ticket_update",
+	"frappe.desk.notifications.clear_doctype_notifications",
+	"frappe.workflow.doctype.workflow_action.workflow_action.process_workflow_actions",
+	"frappe.core.doctype.file.utils.attach_files_to_document",
+	"frappe.automation.doctype.assignment_rule.assignment_rule.apply",
+	"frappe.automation.doctype.assignment_rule.assignment_rule.update_due_date",
+	"frappe.core.doctype.user_type.user_type.apply_permissions_for_non_standard_user_type",
+	"frappe.social.doctype.energy_point_rule.energy_point_rule.process_energy_points",
+	"frappe.automation.doctype.milestone_tracker.milestone_tracker.evaluate_milestone",
+]
 # a command typed in a ticket's forum topic (ticket, user, text): /escalate reason
 tg_tickets_on_topic_command = ["tg_tickets.lifecycle.escalation.on_topic_command"]
 # agent notifications by each user's preferences: channels, quiet hours, bursts (tg_tickets/notify/)

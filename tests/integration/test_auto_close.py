@@ -241,3 +241,71 @@ def test_rule_validation_refuses_bad_rules_and_stores_nothing(rules):
 		with pytest.raises(frappe.ValidationError, match=message):
 			make_auto_close_rule("Zz refused", **values)
 		assert not frappe.db.exists("Auto Close Rule", "Zz refused")
+
+
+def ticket_state(name, chat):
+	"""Every row a close leaves about the ticket, with its own name and customer chat replaced by placeholders
+	(two tickets closed at the same frozen instant then read the same)."""
+	from tg_tickets.analytics.tracking import FIELDS
+
+	ticket = frappe.db.sql("select * from `tabTicket` where name = %s", name, as_dict=True)[0]
+	state = {
+		"ticket": {k: v for k, v in ticket.items() if k not in ("name", "customer_telegram_id")},
+		"chat rows": frappe.get_all("Ticket Chat", filters={"parent": name}, fields=["chat", "modified", "modified_by"]),
+		"status history": frappe.get_all("Ticket Status Log", filters={"ticket": name},
+			fields=["status", "changed_at", "changed_by", "owner"], order_by="changed_at, creation"),
+		"history": frappe.get_all("Comment", filters={"reference_doctype": "Ticket", "reference_name": name},
+			fields=["comment_type", "content", "comment_email", "owner", "creation"], order_by="creation, content"),
+		"versions": [json.loads(data) for data in frappe.get_all("Version", filters={"ref_doctype": "Ticket",
+			"docname": name}, pluck="data", order_by="creation, data")],
+		"figures": frappe.db.get_value("Ticket Metrics", name, list(FIELDS), as_dict=True),
+		"telegram": frappe.get_all("Telegram Message", filters={"ticket": name}, fields=["direction", "message_kind",
+			"chat", "text", "status", "payload", "part", "is_agent_reply", "telegram_date", "topic_id", "sentiment",
+			"sentiment_scored", "owner"], order_by="creation, message_kind, text"),
+		"sla records": frappe.get_all("SLA Notification", filters={"ticket": name}, fields=["event"], order_by="event"),
+	}
+	return json.loads(json.dumps(state, default=str).replace(name, "<ticket>").replace(str(chat), "<chat>"))
+
+
+def test_the_bulk_close_leaves_every_row_as_a_close_by_a_save_does(rules, replies_go_to_the_listener):
+	"""Two tickets alike: A closed by the system with a save, B by the bulk close, at the same instant; every
+	row about them then reads the same (ticket fields with SLA, schedule and rating request, status history,
+	history lines, Version, figures, outbox rows with the topic's close). A rerun closes nothing twice."""
+	from tg_tickets.lifecycle import auto_close_plan
+	from tg_tickets.tickets import bulk_close, conversation
+
+	t0 = datetime(2027, 3, 1, 10, 0)  # ahead of the live site's clock: its scheduler finds nothing of these due
+	make_auto_close_rule("Zz standard", close=72, warn=24, window=48)
+	policy = make_sla_policy(targets={"LOW": (600, 6000), "MEDIUM": (600, 6000), "HIGH": (60, 600)})
+	_channel, group = topic_group()
+	frappe.db.commit()
+	with settings(topic_group_chat=group, ratings_enabled=1, rating_delay_minutes=30):
+		pairs = [solved_ticket("Printer fixed", at=t0, priority="HIGH", sla_policy=policy.name,
+			assigned_to="Administrator", description="It jammed") for _ in range(2)]
+		(_ua, chat_a, a), (_ub, chat_b, b) = pairs
+		for ticket in (a, b):
+			frappe.db.set_value("Ticket", ticket.name, {"topic_group": group, "topic_id": 77, "topic_state": "Open"},
+				update_modified=False)
+		assert auto_close.process_tickets([a.name, b.name], t0 + 48 * H) == {a.name: "warn", b.name: "warn"}
+
+		reason = auto_close_plan.close_reason(auto_close.rule_named("Zz standard"))
+		frappe.flags.in_test = False  # a save writes its Version row only outside tests (Frappe's rule)
+		try:
+			with clock_at(t0 + 72 * H):
+				line = conversation.close_by_system(a.name, reason, write_history=False)
+				lines, left = bulk_close.close_many_by_system({b.name: reason})
+				conversation.history_lines({a.name: line, **lines})
+		finally:
+			frappe.flags.in_test = True
+		frappe.db.commit()
+		assert left == [] and list(lines) == [b.name]
+
+		closed_by_save, closed_in_bulk = ticket_state(a.name, chat_a), ticket_state(b.name, chat_b)
+		assert closed_in_bulk["ticket"]["status"] == "CLOSED" and closed_in_bulk["ticket"]["closed_by_system"] == 1
+		assert closed_in_bulk["ticket"]["rating_request_at"] and closed_in_bulk["ticket"]["sla_state"]
+		assert [m["message_kind"] for m in closed_in_bulk["telegram"]][-1] == "Topic Close"
+		assert closed_in_bulk["versions"][-1]["changed"]
+		for part in closed_by_save:
+			assert closed_in_bulk[part] == closed_by_save[part], part
+		assert auto_close.process_tickets([b.name], t0 + 80 * H) == {}
+		assert ticket_state(b.name, chat_b) == closed_in_bulk

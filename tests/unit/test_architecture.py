@@ -197,3 +197,21 @@ def test_every_path_hooks_py_declares_exists(path):
 	defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 	defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
 	assert attribute in defined, f"{path}: {module} defines no {attribute}"
+
+
+def test_every_ticket_save_handler_is_considered_by_the_bulk_close():
+	"""The bulk close (tickets/bulk_close.py) stands in for a Ticket save only while every handler a save runs is
+	declared covered (its domain reacts to tg_tickets_on_tickets_closed_by_system instead, or does nothing on a
+	system close); a new handler left out would silently send auto-close back to a save per ticket."""
+	hooks = {
+		target.id: ast.literal_eval(node.value)
+		for node in ast.parse((PACKAGE / "hooks.py").read_text()).body if isinstance(node, ast.Assign)
+		for target in node.targets
+		if isinstance(target, ast.Name) and target.id in ("doc_events", "tg_tickets_covered_by_bulk_close")
+	}
+	ticket = hooks["doc_events"]["Ticket"]
+	handlers = set()
+	for event in ("before_validate", "validate", "before_save", "on_update", "on_change"):
+		found = ticket.get(event) or []
+		handlers.update([found] if isinstance(found, str) else found)
+	assert handlers and handlers - set(hooks["tg_tickets_covered_by_bulk_close"]) == set()

@@ -194,6 +194,11 @@ def on_sla_fields_stored(tickets: list[str]) -> None:
 	refresh(tickets)
 
 
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: the closed tickets' figures, once for all (after the SLA wrote their history)."""
+	refresh(sorted(before))
+
+
 def on_ticket_messages_stored(tickets: list[str]) -> None:
 	"""TICKET_MESSAGES_STORED: an inbox batch's tickets (message counts, sentiment after lifecycle's trend), in one
 	recompute for the batch (a few queries, whatever its size)."""

@@ -3,7 +3,7 @@ minute sweep that warns and closes.
 
 The sweep reads only `next_auto_close_event_at <= now` through its index (like the SLA sweep), so its cost
 follows the number of due tickets. Each job locks the rows still due and moves their event time in the same
-transaction as the warning it queues (tickets/ outbox) or the close it makes (tickets/ conversation), so a
+transaction as the warning it queues (tickets/ outbox) or the close it makes (tickets/ bulk_close), so a
 rerun or a parallel job never warns or closes twice, and a lost job leaves the ticket due for the next minute.
 Decisions are auto_close_plan's (pure); business hours come from the SLA domain through BUSINESS_TIME_AFTER.
 """
@@ -17,7 +17,7 @@ from frappe import _
 from frappe.utils import cint, flt, get_datetime, now_datetime
 
 from tg_tickets.lifecycle import auto_close_plan as plan
-from tg_tickets.tickets import bulk, conversation, events, queries
+from tg_tickets.tickets import bulk, bulk_close, conversation, events, queries
 from tg_tickets.tickets.fields import CLOSED, SOLVED
 
 CACHE_KEY = "tg_tickets:auto_close_rules"
@@ -121,6 +121,23 @@ def before_ticket_save(ticket, method=None) -> None:
 		ticket.reopen_until = None
 
 
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: `before_ticket_save` on a close, for all of them — nothing planned any more, the
+	rule chosen again (its category or SLA policy may have changed) and its reopen window started."""
+	by_rule: dict[str | None, list[str]] = {}
+	for name, category, sla_policy in frappe.db.sql(
+		"select name, category, sla_policy from `tabTicket` where name in %s", (tuple(before),)
+	):
+		rule = plan.choose_rule(rules(), category, sla_policy)
+		by_rule.setdefault(rule.name if rule else None, []).append(name)
+	for rule_name, names in by_rule.items():
+		frappe.db.sql(
+			"""update `tabTicket` set auto_close_rule = %s, reopen_until = %s, auto_close_at = null,
+			auto_close_warned_at = null, next_auto_close_event_at = null where name in %s""",
+			(rule_name, plan.reopen_until(now, rule_named(rule_name)), tuple(names)),
+		)
+
+
 # --- the sweep -------------------------------------------------------------------------------------------
 
 
@@ -148,8 +165,9 @@ def run(now=None) -> int:
 
 def process_tickets(names: list[str], now=None) -> dict[str, str]:
 	"""RQ job: the due tickets (rows locked) are warned together — their messages, schedules and history
-	lines in a few statements — and closed one by one (a full save each, so every domain reacts as to any
-	close), each close in its own savepoint (a failing one is logged and stays due); one commit.
+	lines in a few statements — and closed together (tickets/bulk_close.py: every domain reacts as to a close by
+	a save); a ticket the bulk close leaves is closed by a save of its own in its own savepoint (a failing one
+	is logged and stays due); one commit.
 	Returns {ticket: "warn" | "close"} for what it did."""
 	now = now or now_datetime()
 	done: dict[str, str] = {}
@@ -183,8 +201,11 @@ def process_tickets(names: list[str], now=None) -> dict[str, str]:
 	if warnings:
 		warn(warnings, now)
 		done.update(dict.fromkeys(warnings, plan.WARN))
-	lines = {}
+	lines, left = close_in_bulk({name: plan.close_reason(rule) for name, rule in closes})
+	done.update(dict.fromkeys(lines, plan.CLOSE))
 	for name, rule in closes:
+		if name not in left:
+			continue
 		frappe.db.savepoint("tg_auto_close")
 		try:
 			lines[name] = conversation.close_by_system(name, plan.close_reason(rule), write_history=False)
@@ -195,6 +216,21 @@ def process_tickets(names: list[str], now=None) -> dict[str, str]:
 	conversation.history_lines(lines)  # the closes' history lines in one insert, in the closes' transaction
 	frappe.db.commit()  # a background job, not a controller
 	return done
+
+
+def close_in_bulk(reasons: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+	"""The closes in a few statements (tickets/bulk_close.py); ({ticket: history line}, the tickets left for a
+	save each). Should the bulk close fail, it is undone and every ticket is left to its own save."""
+	if not reasons:
+		return {}, set()
+	frappe.db.savepoint("tg_auto_close_bulk")
+	try:
+		lines, left = bulk_close.close_many_by_system(reasons)
+	except Exception:
+		frappe.db.rollback(save_point="tg_auto_close_bulk")
+		frappe.log_error(title=f"Auto-close in bulk of {len(reasons)} tickets (each is closed on its own instead)")
+		return {}, set(reasons)
+	return lines, set(left)
 
 
 def warn(close_at_by_ticket: dict, now) -> None:

@@ -173,6 +173,12 @@ def before_ticket_save(ticket, method=None) -> None:
 	ticket.next_escalation_at = now_datetime() if decision.fire else decision.next_check_at
 
 
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: a closed ticket is not watched (`before_ticket_save`): no next look."""
+	frappe.db.sql("update `tabTicket` set next_escalation_at = null where name in %s and next_escalation_at is not null",
+		(tuple(before),))
+
+
 def check_may_switch(ticket) -> None:
 	user = frappe.session.user
 	if user == "Administrator" or permissions.is_admin(user):

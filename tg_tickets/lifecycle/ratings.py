@@ -55,6 +55,16 @@ def after_ticket_save(ticket, method=None) -> None:
 		send_request(ticket.name)
 
 
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: `before_ticket_save` and `after_ticket_save` on a close, for all of them — the
+	request scheduled when ratings are on, and sent at once without a delay."""
+	at = now + timedelta(minutes=cint(settings().rating_delay_minutes)) if cint(settings().ratings_enabled) else None
+	frappe.db.sql("update `tabTicket` set rating_request_at = %s where name in %s", (at, tuple(before)))
+	if at and at <= now_datetime():
+		for name in sorted(before):
+			send_request(name)
+
+
 def send_request(ticket_name: str) -> list[str]:
 	ticket = frappe.db.get_value("Ticket", ticket_name, ["status", "reopen_count", "title"], as_dict=True)
 	frappe.db.set_value("Ticket", ticket_name, "rating_request_at", None, update_modified=False)

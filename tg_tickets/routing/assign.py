@@ -142,6 +142,16 @@ def after_ticket_change(ticket, method=None) -> None:
 		agents.publish_queue_changed()
 
 
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: `keep_waiting_since` for closed tickets — neither waiting nor held. A SOLVED
+	ticket was neither already and held nobody's capacity, so no count moves and no queue drains."""
+	frappe.db.sql(
+		"""update `tabTicket` set waiting_since = null, held_since = null
+		where name in %s and (waiting_since is not null or held_since is not null)""",
+		(tuple(before),),
+	)
+
+
 def on_ticket_trash(ticket, method=None) -> None:
 	holder = held_by(ticket)
 	if holder:

@@ -23,7 +23,7 @@ from frappe.utils import get_datetime, get_system_timezone, now_datetime
 
 from tg_tickets import permissions
 from tg_tickets.sla import clock, policy
-from tg_tickets.tickets import bulk, events, realtime
+from tg_tickets.tickets import bulk, events, queries, realtime
 
 # Recomputed on every save, whatever the client sends.
 COMPUTED_FIELDS = (
@@ -297,6 +297,44 @@ def after_save(ticket, method=None) -> None:
 		"Ticket Status Log", ("ticket", "status", "changed_at", "changed_by"),
 		[(ticket.name, ticket.status, to_naive(changed_at), user)], user=user,
 	)
+
+
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: what `before_save` and `after_save` do on each close, for all the tickets at once:
+	the policy chosen again (unless set by hand), the clock recomputed with the close in its history, and the
+	CLOSED row of the status history."""
+	names = sorted(closed)
+	tickets = {name: frappe._dict(closed[name]) for name in names}  # the first handler: the rows as the close wrote them
+	stored = {name: frappe._dict(sla_policy=t.sla_policy, **{f: t.get(f) for f in COMPUTED_FIELDS}) for name, t in tickets.items()}
+	choices = policy.policy_choices()
+	if any(not t.sla_policy_overridden for t in tickets.values()) and any(choices.conditions.values()):
+		chats = queries.chats_of_tickets(names)  # a policy's condition may name a linked chat
+		for name, t in tickets.items():
+			t.chats = [frappe._dict(chat=chat) for chat in chats.get(name, [])]
+	for t in tickets.values():
+		if not t.sla_policy_overridden:
+			t.sla_policy = policy.choose_policy(t, choices)
+	with_policy = [name for name, t in tickets.items() if t.sla_policy]
+	histories_of = histories(with_policy) if with_policy else {}
+	sent = sent_events_of(with_policy) if with_policy else {}
+	at = to_aware(now)
+	rules_of: dict[str, policy.PolicyRules] = {}
+	values = {}
+	for name, t in tickets.items():
+		status_history, done, rules = None, set(), None
+		if t.sla_policy:
+			# no log rows (a ticket from before SLA tracking): its status before the close since creation
+			status_history = histories_of.get(name) or [(to_aware(t.creation), before[name].status)]
+			status_history.append((max(at, status_history[-1][0]), t.status))
+			done = sent.get(name, set())
+			rules = rules_of.get(t.sla_policy) or rules_of.setdefault(t.sla_policy, policy.load(t.sla_policy))
+		result, _rules, done = evaluate(t, at, status_history, done, rules)
+		values[name] = {"sla_policy": t.sla_policy, **computed_values(result, done)}
+	# the figures follow from the same event (analytics' handler): no SLA_FIELDS_STORED here
+	store_many(stored, values, fields=("sla_policy", *COMPUTED_FIELDS), tell_desk=False)
+	user = frappe.session.user
+	bulk.insert_rows("Ticket Status Log", ("ticket", "status", "changed_at", "changed_by"),
+		[(name, tickets[name].status, to_naive(at), user) for name in names], user=user)
 
 
 # --- first response --------------------------------------------------------------------------------------

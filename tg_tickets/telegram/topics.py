@@ -12,7 +12,7 @@ from frappe.utils import format_datetime
 from tg_tickets.telegram import gateway
 from tg_tickets.tickets.fields import CLOSED
 from tg_tickets.tickets.message_text import split_text, topic_title
-from tg_tickets.tickets.outbox import MESSAGE_EDIT, new_random_id, queue_message
+from tg_tickets.tickets.outbox import MESSAGE_EDIT, new_random_id, queue_many, queue_message
 
 LIVE_STATES = ("Open", "Closed")
 # The Claim button under a ticket's topic header ("tk:c:" + the ticket's code: far below Telegram's 64 bytes).
@@ -98,6 +98,15 @@ def on_ticket_update(ticket, method=None) -> None:
 		queue_message(group, "", ticket=ticket.name, kind="Topic Close", into_topic=True)
 	elif before.status == CLOSED and ticket.status != CLOSED:
 		queue_message(group, "", ticket=ticket.name, kind="Topic Reopen", into_topic=True)
+
+
+def on_tickets_closed(before: dict, closed: dict, now) -> None:
+	"""TICKETS_CLOSED_BY_SYSTEM: `on_ticket_update` for all of them — each ticket's topic is closed."""
+	default = topic_group()
+	queue_many([
+		{"chat": row.topic_group or default, "text": "", "ticket": name, "kind": "Topic Close", "into_topic": True}
+		for name, row in sorted(before.items()) if row.topic_group or default
+	])
 
 
 def mirror(ticket_name: str, text: str) -> None:

@@ -48,6 +48,12 @@ SLA_FIELDS_STORED = "tg_tickets_on_sla_fields_stored"
 # Tickets are about to be deleted in bulk, with every row of theirs (retention, erasure) (sorted list of names):
 # what a domain derived from their rows elsewhere (analytics' day summaries) follows.
 TICKETS_DELETING = "tg_tickets_on_tickets_deleting"
+# The system closed these SOLVED tickets without a save, in bulk (tickets/bulk_close.py, for auto-close)
+# ({ticket: its `tabTicket` row before the close}, {ticket: the row as the close wrote it}, now): the rows already
+# hold the close (status, closed_at, closed_by_system, close_reason, modified); each domain does for all of them,
+# in hooks.py order, what its Ticket doc_events do on a close (a domain reads again what an earlier one may have
+# changed). hooks.py lists the doc_events handlers this stands in for (tg_tickets_covered_by_bulk_close).
+TICKETS_CLOSED_BY_SYSTEM = "tg_tickets_on_tickets_closed_by_system"
 # An agent typed a command in the ticket's forum topic (ticket, user or None, text): the domain that knows
 # the command acts and returns what the topic is told; None: not its command.
 TOPIC_COMMAND = "tg_tickets_on_topic_command"

@@ -93,15 +93,19 @@ OUTGOING_FIELDS = (
 
 
 def queue_many(messages: list[dict]) -> list[str]:
-	"""Many short messages ({chat, text, ticket, buttons}) in one INSERT, as `queue_message` would store each
-	(text within one part, no files): for sweeps that speak to thousands of customers at once."""
+	"""Many short messages ({chat, text, ticket, buttons, and optionally kind and into_topic}) in one INSERT, as
+	`queue_message` would store each (text within one part, no files): for sweeps that speak to thousands of
+	customers at once, or close thousands of forum topics."""
 	rows, names, chats = [], [], set()
 	now = now_datetime()
 	for message in messages:
 		random_id = str(new_random_id())
-		payload = json.dumps({"buttons": message["buttons"]}) if message.get("buttons") else None
+		payload = {"buttons": message["buttons"]} if message.get("buttons") else {}
+		if message.get("into_topic"):
+			payload["into_topic"] = 1
+		payload = json.dumps(payload) if payload else None
 		name = frappe.generate_hash(length=10)
-		rows.append((name, "Outgoing", MESSAGE, message.get("ticket"), str(message["chat"]), str(message["chat"]),
+		rows.append((name, "Outgoing", message.get("kind") or MESSAGE, message.get("ticket"), str(message["chat"]), str(message["chat"]),
 			message["text"][:4096], 0, "Queued", random_id, 0, now, payload, f"out:{random_id}", 0, 0))
 		names.append(name)
 		chats.add(str(message["chat"]))
