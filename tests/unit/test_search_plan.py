@@ -1,5 +1,6 @@
 """The search planner's cost model: walk the newest rows when the words together are dense enough to fill a
-page soon; otherwise look up the rarest word in the FULLTEXT index and test the other words on its matches."""
+page soon; otherwise look up the rarest word (in the word table for a newest-first page, else in the FULLTEXT
+index) and test the other words on its matches."""
 
 from tg_tickets.tickets.search import (
 	DRIVEN_WALK_COST_PER_ROW,
@@ -7,10 +8,12 @@ from tg_tickets.tickets.search import (
 	PROBE_ROWS,
 	SEARCH_TABLE_COST_PER_ROW,
 	TICKET_ROW_COST,
+	WORD_ROW_COST,
 	Plan,
 	Probe,
 	choose_plan,
 	driving_index,
+	heads_mask,
 	split_words,
 	walk_cost_per_row,
 	words_of,
@@ -118,3 +121,42 @@ def test_a_word_absent_from_the_probe_counts_as_half_a_match():
 def test_equal_costs_go_to_fulltext():
 	# 10 matches in the probe at 80,000 tickets: walking 4,000 rows, FULLTEXT 400 matches × 10: a tie.
 	assert choose_plan(["w"], probe(10, w=10), 80_000) == Plan(walk=False, fulltext_word="w")
+
+
+def test_on_a_newest_first_page_words_that_rarely_meet_read_the_rarer_words_rows_in_the_word_table():
+	# "printer badger": FULLTEXT on badger visits 2,500 tickets at ~10 µs; its word-table rows cost a quarter.
+	plan = choose_plan(["printer", "badger"], probe(0, printer=400, badger=5), MILLION, word_table=True)
+	assert plan == Plan(walk=False, word_table_word="badger")
+
+
+def test_the_cheaper_word_table_takes_over_words_a_walk_would_otherwise_answer():
+	# A word in 0.25 %: 8,000 rows to walk; 2,500 word-table rows cost less, 2,500 FULLTEXT matches far more.
+	n = int(PROBE_ROWS * 0.0025)
+	assert choose_plan(["badger"], probe(n, badger=n), MILLION, word_table=True) == Plan(walk=False, word_table_word="badger")
+	assert choose_plan(["badger"], probe(n, badger=n), MILLION, word_table=False).walk
+
+
+def test_a_word_dense_enough_is_still_walked_on_a_newest_first_page():
+	# 2 %: a page within ~1,000 rows, against 20,000 word-table rows.
+	n = int(PROBE_ROWS * 0.02)
+	assert choose_plan(["heron"], probe(n, heron=n), MILLION, word_table=True) == Plan(walk=True)
+
+
+def test_equal_costs_go_to_the_word_table():
+	# 10 matches in the probe at 320,000 tickets: walking 4,000 rows, 1,600 word-table rows × 2.5: a tie.
+	assert WORD_ROW_COST == 2.5
+	assert choose_plan(["w"], probe(10, w=10), 320_000, word_table=True) == Plan(walk=False, word_table_word="w")
+	assert choose_plan(["w"], probe(10, w=10), 330_000, word_table=True).walk
+
+
+def test_head_bits_are_the_ones_mariadb_sets_for_a_tickets_words():
+	# crc32(first 3 characters) mod 64, as the word table's SQL computes it (checked in MariaDB: 'pri' → 10,
+	# 'при' → 20): a ticket holding "printers" has the bit a query for "print" or "pri" tests.
+	assert heads_mask(["printer"]) == heads_mask(["pri"]) == heads_mask(["printers"]) == 1 << 10
+	assert heads_mask(["привет"]) == 1 << 20
+
+
+def test_the_mask_of_several_words_holds_each_words_bit_and_short_words_set_none():
+	assert heads_mask(["printer", "привет"]) == (1 << 10) | (1 << 20)
+	assert heads_mask(["on", "ab", "printer"]) == 1 << 10
+	assert heads_mask([]) == 0
