@@ -161,9 +161,11 @@ def test_search_follows_title_edits_and_deletions(member):
 		assert ticket.name in [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", "toner empty"]])]
 
 
-def test_the_word_table_finds_the_newest_matches_the_walk_finds_and_follows_edits(member):
+def test_the_word_table_finds_the_newest_matches_the_walk_finds_and_follows_edits(member, monkeypatch):
 	"""A newest-first page read through the rarest word's rows in the word table: the same tickets in the same
-	order as walking the search table (word starts only, title or description, any case), paged, after edits."""
+	order as walking the search table (word starts only, title or description, any case), paged, after edits;
+	each word starting with the rare one read in order, or all of them as one sorted range."""
+	from tg_tickets.tickets import search
 	from tg_tickets.tickets.search import Plan, Search
 
 	common, rare = "often" + uuid.uuid4().hex[:6], "seldom" + uuid.uuid4().hex[:6]
@@ -187,6 +189,9 @@ def test_the_word_table_finds_the_newest_matches_the_walk_finds_and_follows_edit
 		looked_up = newest(Plan(walk=False, word_table_word=rare))
 		assert [name for _, name in walked] == [described.name, longer.name] + [t.name for t in reversed(both)]
 		assert looked_up == walked
+		with monkeypatch.context() as patched:
+			patched.setattr(search, "WORD_FORMS", 1)  # "{rare}" and "{rare}s": more forms than read one by one
+			assert newest(Plan(walk=False, word_table_word=rare)) == walked
 		assert newest(Plan(walk=False, word_table_word=rare), 2, older_than=looked_up[1]) == looked_up[2:4]
 		both[0].title = f"{common} only now"
 		both[0].save()

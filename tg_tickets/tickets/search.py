@@ -39,6 +39,7 @@ FULLTEXT_INDEX = "ticket_text_ft"
 SEARCH_TABLE = "tg_ticket_search_text"
 WORD_TABLE = "tg_ticket_search_word"
 WORD_PREFIX = 32  # characters of a word the word table keeps; longer query words look up their first 32
+WORD_FORMS = 20  # words starting with the looked-up word that are each read in order (see _word_table_matches)
 # Each word-table row carries its ticket's word heads: bit crc32(first HEAD characters) mod 64 set for every word
 # of the ticket. A ticket holding a word that starts with a query word has that word's bit set, so the rows of
 # the rarest word are tested for the other words on the row itself, and only the few that pass (all real
@@ -394,12 +395,7 @@ class Search:
 		its primary key (the rows the filter drops are never read). With a word-table plan, the candidates are
 		the tickets holding a word that starts with the rarest query word, each tested on its search-table row."""
 		if self.plan and self.plan.word_table_word:
-			mask = heads_mask(self.words)
-			return self._walk(
-				f"`{WORD_TABLE}` w straight_join `{SEARCH_TABLE}` s on s.creation = w.creation and s.ticket = w.ticket",
-				f"w.word like {_starts_like(self.plan.word_table_word)} and (w.heads & {mask}) = {mask}",
-				"w.creation", "w.ticket", limit, older_than,
-			)
+			return self._word_table_matches(limit, older_than)
 		equal = self.equal
 		driving = driving_index(equal)
 		if not driving:
@@ -411,16 +407,56 @@ class Search:
 			tests, "t.creation", "t.name", limit, older_than,
 		)
 
+	def _word_table_matches(self, limit: int, older_than: tuple | None) -> list[tuple]:
+		"""The newest matches among the tickets holding a word that starts with the plan's word. Each such word's
+		rows are read newest first straight off the word table's key (one part of a UNION per word), stopping once
+		`limit` of them passed; a single range over all the words would sort every row of the word first (~2 µs
+		a row: 10 ms for a word in 0.5 % of a million tickets, against 0.5 ms read in order). More than
+		WORD_FORMS words starting with it are read as that one sorted range."""
+		start = _starts_like(self.plan.word_table_word)
+		forms = _word_forms(start)
+		if not forms:
+			return []
+		mask = heads_mask(self.words)
+		tables = f"`{WORD_TABLE}` w straight_join `{SEARCH_TABLE}` s on s.creation = w.creation and s.ticket = w.ticket"
+		heads = f"(w.heads & {mask}) = {mask}"
+		if len(forms) > WORD_FORMS:
+			return frappe.db.sql(self._walk_sql(tables, f"w.word like {start} and {heads}", "w.creation", "w.ticket", limit, older_than))
+		parts = [
+			self._walk_sql(tables, f"w.word = {frappe.db.escape(form)} and {heads}", "w.creation", "w.ticket", limit, older_than)
+			for form in forms
+		]
+		if len(parts) == 1:
+			return frappe.db.sql(parts[0])
+		union = " union all ".join(f"({part})" for part in parts)
+		return frappe.db.sql(f"select creation, ticket from ({union}) found order by creation desc, ticket desc limit {int(limit)}")
+
 	def _walk(self, tables: str, where: str, creation: str, ticket: str, limit: int, older_than: tuple | None) -> list[tuple]:
+		return frappe.db.sql(self._walk_sql(tables, where, creation, ticket, limit, older_than))
+
+	def _walk_sql(self, tables: str, where: str, creation: str, ticket: str, limit: int, older_than: tuple | None) -> str:
 		after = ""
 		if older_than:
 			at, name = (frappe.db.escape(str(value)) for value in older_than)
 			after = f"and ({creation} < {at} or ({creation} = {at} and {ticket} < {name}))"
 		# No query parameters: the LIKE patterns hold literal % signs.
-		return frappe.db.sql(
-			f"""select {creation}, {ticket} from {tables} where {where} and {body_condition(self.words, 's.body')} {after}
+		return f"""select {creation} as creation, {ticket} as ticket from {tables}
+			where {where} and {body_condition(self.words, 's.body')} {after}
 			order by {creation} desc, {ticket} desc limit {int(limit)}"""
-		)
+
+
+def _word_forms(start: str) -> list[str]:
+	"""The word table's words matching the LIKE pattern `start` (up to WORD_FORMS + 1), one index seek each
+	(MariaDB reads every row of the range for a `select distinct`: 200,000 for "pri")."""
+	forms = []
+	while len(forms) <= WORD_FORMS:
+		after = f"and word > {frappe.db.escape(forms[-1])}" if forms else ""
+		# frappe.db.sql, not sql_list: no query parameters, the pattern holds a literal % sign
+		found = frappe.db.sql(f"select word from `{WORD_TABLE}` where word like {start} {after} order by word limit 1")
+		if not found:
+			break
+		forms.append(found[0][0])
+	return forms
 
 
 def search_condition(text: str, for_count: bool = False) -> str | None:
