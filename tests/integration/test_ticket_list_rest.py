@@ -308,7 +308,7 @@ def test_custom_multiselect_field_filters(member, custom_fields):
 def test_a_status_or_assignee_filter_drives_the_newest_first_walk_and_equals_the_plain_query(member, users):
 	"""Search + equality filters walked through (status[, assignee], creation) indexes: same rows, order and
 	count as the plain query over the Ticket condition, paged."""
-	from tg_tickets.tickets.search import Search, driving_index, regexp_condition
+	from tg_tickets.tickets.search import Plan, Search, driving_index, regexp_condition
 
 	word = "drive" + uuid.uuid4().hex[:8]
 	statuses = ["OPEN", "PENDING", "OPEN", "NEW", "BLOCKED", "SOLVED"]
@@ -332,4 +332,8 @@ def test_a_status_or_assignee_filter_drives_the_newest_first_walk_and_equals_the
 				assert got == everything[start : start + page_length], (equal, start, page_length)
 			count = member.call("frappe.desk.reportview.get_count", doctype="Ticket", filters=filters).json()["message"]
 			assert count == len(everything)
+			# the word table's plan tests the same filters on their index entries
+			through_words = Search(word, newest_first=True, equal=equal)
+			through_words.plan = Plan(walk=False, word_table_word=word)
+			assert [name for _, name in through_words.newest_matches(len(everything) + 5)] == everything, equal
 	remove_tickets(made, [users["member"]])

@@ -2,13 +2,14 @@
 page soon; otherwise look up the rarest word (in the word table for a newest-first page, else in the FULLTEXT
 index) and test the other words on its matches."""
 
+import pytest
+
 from tg_tickets.tickets.search import (
 	DRIVEN_WALK_COST_PER_ROW,
 	PAGE,
 	PROBE_ROWS,
 	SEARCH_TABLE_COST_PER_ROW,
 	TICKET_ROW_COST,
-	WORD_ROW_COST,
 	Plan,
 	Probe,
 	choose_plan,
@@ -16,6 +17,7 @@ from tg_tickets.tickets.search import (
 	heads_mask,
 	split_words,
 	walk_cost_per_row,
+	word_table_cost,
 	words_of,
 )
 
@@ -124,29 +126,37 @@ def test_equal_costs_go_to_fulltext():
 
 
 def test_on_a_newest_first_page_words_that_rarely_meet_read_the_rarer_words_rows_in_the_word_table():
-	# "printer badger": FULLTEXT on badger visits 2,500 tickets at ~10 µs; its word-table rows cost a quarter.
+	# "printer badger": walking would read the whole table; FULLTEXT on badger visits 2,500 tickets at ~10 µs.
 	plan = choose_plan(["printer", "badger"], probe(0, printer=400, badger=5), MILLION, word_table=True)
 	assert plan == Plan(walk=False, word_table_word="badger")
 
 
-def test_the_cheaper_word_table_takes_over_words_a_walk_would_otherwise_answer():
-	# A word in 0.25 %: 8,000 rows to walk; 2,500 word-table rows cost less, 2,500 FULLTEXT matches far more.
+def test_the_word_table_takes_over_words_a_walk_would_otherwise_answer():
+	# A word in 0.25 %: 8,000 rows to walk; its 20 newest word-table rows cost less; 2,500 FULLTEXT matches more.
 	n = int(PROBE_ROWS * 0.0025)
 	assert choose_plan(["badger"], probe(n, badger=n), MILLION, word_table=True) == Plan(walk=False, word_table_word="badger")
 	assert choose_plan(["badger"], probe(n, badger=n), MILLION, word_table=False).walk
 
 
-def test_a_word_dense_enough_is_still_walked_on_a_newest_first_page():
-	# 2 %: a page within ~1,000 rows, against 20,000 word-table rows.
-	n = int(PROBE_ROWS * 0.02)
-	assert choose_plan(["heron"], probe(n, heron=n), MILLION, word_table=True) == Plan(walk=True)
+def test_a_selective_filter_keeps_a_frequent_word_walked_through_the_filters_index():
+	# A word in ~1 %: the filter's index gives a page within ~2,100 of its rows; with a filter keeping 1/120 of
+	# the tickets the word table would test 2,400 of the word's rows on it, with one keeping 1/6 only 120.
+	n = PAGE - 1
+	driven = walk_cost_per_row(True, True)
+	assert choose_plan(["heron"], probe(n, heron=n), MILLION, driven, word_table=True, filter_share=1 / 120).walk
+	plan = choose_plan(["heron"], probe(n, heron=n), MILLION, driven, word_table=True, filter_share=1 / 6)
+	assert plan == Plan(walk=False, word_table_word="heron")
 
 
-def test_equal_costs_go_to_the_word_table():
-	# 10 matches in the probe at 320,000 tickets: walking 4,000 rows, 1,600 word-table rows × 2.5: a tie.
-	assert WORD_ROW_COST == 2.5
-	assert choose_plan(["w"], probe(10, w=10), 320_000, word_table=True) == Plan(walk=False, word_table_word="w")
-	assert choose_plan(["w"], probe(10, w=10), 330_000, word_table=True).walk
+def test_the_word_table_reads_until_a_page_of_rows_passes_or_the_words_rows_run_out():
+	# every row a match: a page of 20 rows, each read (0.5) and looked up (10)
+	assert word_table_cost(1, 1000) == pytest.approx(210)
+	# half of them hold the other words: 40 rows read, 24 looked up (20 matches, 20 % of the 20 others)
+	assert word_table_cost(0.5, 1000) == pytest.approx(260)
+	# only 10 rows of the word at all
+	assert word_table_cost(1, 10) == pytest.approx(105)
+	# a filter keeping a quarter: 80 rows read and looked up
+	assert word_table_cost(1, 1000, 0.25) == pytest.approx(840)
 
 
 def test_head_bits_are_the_ones_mariadb_sets_for_a_tickets_words():

@@ -62,9 +62,12 @@ SEARCH_TABLE_COST_PER_ROW = 1
 DRIVEN_WALK_COST_PER_ROW = 1.5
 TICKET_ROW_COST = 7
 FULLTEXT_COST_PER_MATCH = 10
-# A word-table row of the rarest word: read in a range (~0.5), its heads tested, and for the ~20 % of rows that
-# pass (or all of them, for a single word: then the page's newest few) a search-table row by primary key (~10).
-WORD_ROW_COST = 2.5
+# The word table (measured at 1M, loaded, in CPU µs): a row of a word read in key order ~0.5; a look-up of a
+# search-table row by primary key (or of a filter's index entry) ~10. A ticket lacking a query word still has its
+# head bit set by another word of the same head in ~20 % of tickets (12 words a ticket, 64 bits: 1 - (63/64)^12).
+WORD_READ_COST = 0.5
+WORD_CHECK_COST = 10
+HEADS_PASS_SHARE = 0.2
 DENSITY_CACHE_SECONDS = 300
 # A walk of the search table takes more matches while other filters leave the page short (sized by the
 # share of matches they kept so far, with this margin), up to WALK_BUDGET_ROWS matches; past that the
@@ -268,6 +271,18 @@ def driving_index(equal: dict) -> tuple[str, tuple[str, ...]] | None:
 	return None
 
 
+def filter_share(index: str, columns: int) -> float:
+	"""The share of tickets one set of values of the index's first `columns` columns holds, from the index's
+	cardinality (1 / distinct values; 1 when unknown); cached like the row count."""
+	key = f"tg_tickets:filter_share:{index}:{columns}"
+	share = frappe.cache.get_value(key, expires=True)
+	if share is None:
+		cardinality = [row[6] for row in frappe.db.sql("show index from `tabTicket` where Key_name = %s", (index,)) if row[3] == columns]
+		share = 1 / cardinality[0] if cardinality and cardinality[0] else 1.0
+		frappe.cache.set_value(key, share, expires_in_sec=DENSITY_CACHE_SECONDS)
+	return float(share)
+
+
 def walk_cost_per_row(newest_first: bool, driven: bool) -> float:
 	"""µs per ticket a walk reads: the search table's rows newest first, through a driving index when the list's
 	filters have one, else `tabTicket`'s rows in the list's order."""
@@ -292,17 +307,29 @@ class Plan:
 	word_table_word: str | None = None  # newest-first pages: the word whose word-table rows give the candidates
 
 
+def word_table_cost(share: float, alone_rows: float, filter_share: float = 1.0) -> float:
+	"""Cost of a newest-first page from the rarest word's rows in the word table, read newest first until PAGE of
+	them hold every word (`share` of them do) and pass the list's driving filter (`filter_share`), or all of
+	them. Each row read costs WORD_READ_COST; those whose heads pass (the matches, and HEADS_PASS_SHARE of the
+	others) a look-up (the filter's index entry, then the search-table row)."""
+	read = min(alone_rows, PAGE / (share * filter_share))
+	checked = read * (share + HEADS_PASS_SHARE * (1 - share))
+	return read * WORD_READ_COST + checked * WORD_CHECK_COST
+
+
 def choose_plan(
 	indexed: list[str], probe: Probe, total_rows: int, walk_cost_per_row: float = SEARCH_TABLE_COST_PER_ROW,
-	word_table: bool = False,
+	word_table: bool = False, filter_share: float = 1.0,
 ) -> Plan:
 	"""The cheaper of walking the newest rows and looking up the rarest indexed word: in the word table for a
-	newest-first page (`word_table`), else in the FULLTEXT index.
+	newest-first page (`word_table`; `filter_share`: the share of tickets the list's driving filter keeps),
+	else in the FULLTEXT index.
 
 	Walking reads PAGE / density(all words together) rows, at `walk_cost_per_row` (the search table's when
-	the list is newest first, `tabTicket`'s for other orders); a look-up visits every ticket holding its word,
-	so it looks up only the rarest word and tests the others on those tickets. A count of 0 in the probe
-	is taken as half a match: the density is below 1/rows, not zero."""
+	the list is newest first, `tabTicket`'s for other orders); a FULLTEXT look-up visits every ticket holding
+	its word, the word table its newest ones until the page is full (word_table_cost); either looks up only the
+	rarest word and tests the others on its tickets. A count of 0 in the probe is taken as half a match: the
+	density is below 1/rows, not zero."""
 	if not indexed:
 		return Plan(walk=True)
 	if probe.together >= PAGE or probe.rows == 0:
@@ -312,7 +339,10 @@ def choose_plan(
 	together = max(probe.together, 0.5) / rows
 	alone = max(probe.per_word.get(rarest, 0), 0.5) / rows
 	walk_cost = min(PAGE / together, total_rows) * walk_cost_per_row
-	lookup_cost = alone * total_rows * (WORD_ROW_COST if word_table else FULLTEXT_COST_PER_MATCH)
+	if word_table:
+		lookup_cost = word_table_cost(min(together / alone, 1), alone * total_rows, filter_share)
+	else:
+		lookup_cost = alone * total_rows * FULLTEXT_COST_PER_MATCH
 	if walk_cost < lookup_cost:
 		return Plan(walk=True)
 	return Plan(walk=False, word_table_word=rarest) if word_table else Plan(walk=False, fulltext_word=rarest)
@@ -364,8 +394,12 @@ class Search:
 		self.plan = None
 		newest_page = newest_first and not for_count
 		if self.words and self.indexed and not for_count:
-			cost = walk_cost_per_row(newest_first, driving_index(self.equal) is not None)
-			self.plan = choose_plan(self.indexed, probe_newest(self.words), table_rows(), cost, word_table=newest_page)
+			driving = driving_index(self.equal)
+			cost = walk_cost_per_row(newest_first, driving is not None)
+			share = filter_share(driving[0], len(driving[1])) if driving and newest_page else 1.0
+			self.plan = choose_plan(
+				self.indexed, probe_newest(self.words), table_rows(), cost, word_table=newest_page, filter_share=share
+			)
 		self.walks_search_table = newest_page and (self.plan is None or self.plan.walk)
 		self.finds_newest_matches = self.walks_search_table or bool(newest_page and self.plan.word_table_word)
 
@@ -412,18 +446,26 @@ class Search:
 		rows are read newest first straight off the word table's key (one part of a UNION per word), stopping once
 		`limit` of them passed; a single range over all the words would sort every row of the word first (~2 µs
 		a row: 10 ms for a word in 0.5 % of a million tickets, against 0.5 ms read in order). More than
-		WORD_FORMS words starting with it are read as that one sorted range."""
+		WORD_FORMS words starting with it are read as that one sorted range. A list filter with a driving index
+		is tested on that index's entry of each ticket whose heads pass, before its body is read."""
 		start = _starts_like(self.plan.word_table_word)
 		forms = _word_forms(start)
 		if not forms:
 			return []
 		mask = heads_mask(self.words)
-		tables = f"`{WORD_TABLE}` w straight_join `{SEARCH_TABLE}` s on s.creation = w.creation and s.ticket = w.ticket"
-		heads = f"(w.heads & {mask}) = {mask}"
+		tests = f"(w.heads & {mask}) = {mask}"
+		tables = f"`{WORD_TABLE}` w"
+		driving = driving_index(self.equal)
+		if driving:
+			# the list's filter tested on its index entry (creation and name are in it) before the body is read
+			index, columns = driving
+			tables += f" straight_join `tabTicket` t force index (`{index}`) on t.creation = w.creation and t.name = w.ticket"
+			tests += "".join(f" and t.`{column}` = {frappe.db.escape(str(self.equal[column]))}" for column in columns)
+		tables += f" straight_join `{SEARCH_TABLE}` s on s.creation = w.creation and s.ticket = w.ticket"
 		if len(forms) > WORD_FORMS:
-			return frappe.db.sql(self._walk_sql(tables, f"w.word like {start} and {heads}", "w.creation", "w.ticket", limit, older_than))
+			return frappe.db.sql(self._walk_sql(tables, f"w.word like {start} and {tests}", "w.creation", "w.ticket", limit, older_than))
 		parts = [
-			self._walk_sql(tables, f"w.word = {frappe.db.escape(form)} and {heads}", "w.creation", "w.ticket", limit, older_than)
+			self._walk_sql(tables, f"w.word = {frappe.db.escape(form)} and {tests}", "w.creation", "w.ticket", limit, older_than)
 			for form in forms
 		]
 		if len(parts) == 1:
