@@ -83,8 +83,8 @@ def ensure_fulltext_index() -> None:
 
 
 def ensure_search_table() -> None:
-	"""Creates the search table and fills it when it is empty while tickets exist (a site that had tickets
-	before the table was introduced, or whose table was lost)."""
+	"""Creates the search and word tables and fills each when it is empty while tickets exist (a site that had
+	tickets before the table was introduced, or whose table was lost)."""
 	frappe.db.sql_ddl(
 		f"""create table if not exists `{SEARCH_TABLE}` (
 			creation datetime(6) not null,
