@@ -93,13 +93,13 @@ def seed(frappe, tickets: int, chats: int):
 	db.sql("""update `tabLinked Chat` lc join (select chat, count(distinct parent) n from `tabTicket Chat`
 		group by chat) x on x.chat = lc.name set lc.ticket_count = x.n""")
 	db.commit()
-	print("  building the FULLTEXT index and the search table ...", flush=True)
-	from tg_tickets.tickets.search import SEARCH_TABLE, ensure_fulltext_index, ensure_search_table
+	print("  building the FULLTEXT index, the search table and the word table ...", flush=True)
+	from tg_tickets.tickets.search import SEARCH_TABLE, WORD_TABLE, drop_search_table, ensure_fulltext_index, ensure_search_table
 
 	ensure_fulltext_index()
-	db.sql_ddl(f"drop table if exists `{SEARCH_TABLE}`")
+	drop_search_table()
 	ensure_search_table()
-	db.sql(f"analyze table `tabTicket`, `tabTicket Chat`, `tabLinked Chat`, `{SEARCH_TABLE}`")
+	db.sql(f"analyze table `tabTicket`, `tabTicket Chat`, `tabLinked Chat`, `{SEARCH_TABLE}`, `{WORD_TABLE}`")
 	make_default_index_copies(frappe)
 	print(f"seeded in {time.time() - started:.0f} s", flush=True)
 

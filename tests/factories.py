@@ -384,10 +384,11 @@ def clear_escalation_rules():
 def remove_tickets(names, agents):
 	"""Deletes the tickets' rows (theirs alone) and recounts the agents' open tickets."""
 	from tg_tickets.routing.agents import recount
-	from tg_tickets.tickets.search import SEARCH_TABLE
+	from tg_tickets.tickets.search import SEARCH_TABLE, forget_words
 
 	frappe.db.delete("Ticket Chat", {"parent": ["in", names], "parenttype": "Ticket"})
 	frappe.db.sql(f"delete from `{SEARCH_TABLE}` where ticket in %s", (tuple(names),))
+	forget_words(names)
 	frappe.db.delete("Ticket", {"name": ["in", names]})
 	recount(agents)
 	frappe.db.commit()

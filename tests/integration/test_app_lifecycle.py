@@ -43,11 +43,13 @@ def test_install_migrate_and_uninstall_on_a_fresh_site(fresh_site):
 	bench("--site", site, "migrate")
 	assert "Ticket" in site_sql(site, "select name from tabDocType where module = 'TG Tickets'")
 	assert "tg_ticket_search_text" in site_sql(site, "show tables like 'tg_ticket_search_text'")
+	assert "tg_ticket_search_word" in site_sql(site, "show tables like 'tg_ticket_search_word'")
 
 	bench("--site", site, "uninstall-app", "tg_tickets", "--yes", "--no-backup")
 	assert "tg_tickets" not in bench("--site", site, "list-apps").stdout
 	assert site_sql(site, "show tables like 'tabTicket%'").strip() in ("", "()")
 	assert site_sql(site, "show tables like 'tg_ticket_search_text'").strip() in ("", "()")
+	assert site_sql(site, "show tables like 'tg_ticket_search_word'").strip() in ("", "()")
 	assert "Tickets" not in site_sql(site, "select name from tabRole where name like 'Tickets%'")
 	assert "Ticket" not in site_sql(site, "select document_type from `tabGlobal Search DocType`")
 

@@ -179,6 +179,7 @@ def test_anonymising_removes_the_customer_but_keeps_the_figures():
 	assert comments == [purge.ANONYMISED]
 	searchable = frappe.db.sql("select body from tg_ticket_search_text where ticket = %s", (ticket.name,))
 	assert searchable == ((purge.ANONYMISED,),)
+	assert frappe.db.sql_list("select word from tg_ticket_search_word where ticket = %s", (ticket.name,)) == ["anonymised"]
 	# anonymised tickets are not selected again
 	assert retention.dry_run(policy.name) == 0
 

@@ -161,6 +161,48 @@ def test_search_follows_title_edits_and_deletions(member):
 		assert ticket.name in [r["name"] for r in rows(member, filters=[["Ticket", "_search", "like", "toner empty"]])]
 
 
+def test_the_word_table_finds_the_newest_matches_the_walk_finds_and_follows_edits(member, monkeypatch):
+	"""A newest-first page read through the rarest word's rows in the word table: the same tickets in the same
+	order as walking the search table (word starts only, title or description, any case), paged, after edits;
+	each word starting with the rare one read in order, or all of them as one sorted range."""
+	from tg_tickets.tickets import search
+	from tg_tickets.tickets.search import Plan, Search
+
+	common, rare = "often" + uuid.uuid4().hex[:6], "seldom" + uuid.uuid4().hex[:6]
+	with settings(enabled=1):
+		both = [make_ticket(f"{rare} and {common} {i}") for i in range(3)]
+		longer = make_ticket(f"{rare}s with {common}")
+		make_ticket(f"x{rare} {common}")  # inside a word: no match
+		make_ticket(f"{rare} alone")
+		described = make_ticket("Other", description=f"The {common.upper()} and {rare.upper()} again")
+		gains_the_word = make_ticket(f"{common} later")
+		for i in range(5):
+			make_ticket(f"{common} {i}")
+		frappe.db.commit()
+
+		def newest(plan, limit=50, older_than=None):
+			search = Search(f"{common} {rare}", newest_first=True)
+			search.plan = plan
+			return search.newest_matches(limit, older_than=older_than)
+
+		walked = newest(Plan(walk=True))
+		looked_up = newest(Plan(walk=False, word_table_word=rare))
+		assert [name for _, name in walked] == [described.name, longer.name] + [t.name for t in reversed(both)]
+		assert looked_up == walked
+		with monkeypatch.context() as patched:
+			patched.setattr(search, "WORD_FORMS", 1)  # "{rare}" and "{rare}s": more forms than read one by one
+			assert newest(Plan(walk=False, word_table_word=rare)) == walked
+		assert newest(Plan(walk=False, word_table_word=rare), 2, older_than=looked_up[1]) == looked_up[2:4]
+		both[0].title = f"{common} only now"
+		both[0].save()
+		gains_the_word.description = f"now {rare.upper()}"
+		gains_the_word.save()
+		frappe.delete_doc("Ticket", both[1].name)
+		frappe.db.commit()
+		after = [name for _, name in newest(Plan(walk=False, word_table_word=rare))]
+	assert after == [gains_the_word.name, described.name, longer.name, both[2].name]
+
+
 def test_a_density_probe_is_reused_while_it_lives_even_after_a_miss_in_the_same_process():
 	from tg_tickets.tickets.search import DENSITY_CACHE_SECONDS, probe_key, probe_newest
 
@@ -179,17 +221,21 @@ def test_a_density_probe_is_reused_while_it_lives_even_after_a_miss_in_the_same_
 
 def test_an_emptied_search_table_is_refilled_on_migrate():
 	from tg_tickets.install import after_migrate
-	from tg_tickets.tickets.search import SEARCH_TABLE
+	from tg_tickets.tickets.search import SEARCH_TABLE, WORD_TABLE
 
-	ticket = make_ticket("Refill " + uuid.uuid4().hex[:8])
+	suffix = "x" + uuid.uuid4().hex[:8]
+	ticket = make_ticket("Refill " + suffix)
 	frappe.db.commit()
 	frappe.db.sql_ddl(f"truncate `{SEARCH_TABLE}`")
+	frappe.db.sql_ddl(f"truncate `{WORD_TABLE}`")
 	after_migrate()
 	frappe.db.commit()
 	count = frappe.db.sql(f"select count(*) from `{SEARCH_TABLE}`")[0][0]
 	assert count == frappe.db.count("Ticket")
 	body = frappe.db.sql(f"select body from `{SEARCH_TABLE}` where ticket = %s", ticket.name)[0][0]
 	assert body.strip() == ticket.title.lower()
+	words = frappe.db.sql_list(f"select word from `{WORD_TABLE}` where ticket = %s order by word", ticket.name)
+	assert words == ["refill", suffix]
 
 
 def test_filter_by_linked_chat(member):
@@ -262,7 +308,7 @@ def test_custom_multiselect_field_filters(member, custom_fields):
 def test_a_status_or_assignee_filter_drives_the_newest_first_walk_and_equals_the_plain_query(member, users):
 	"""Search + equality filters walked through (status[, assignee], creation) indexes: same rows, order and
 	count as the plain query over the Ticket condition, paged."""
-	from tg_tickets.tickets.search import Search, driving_index, regexp_condition
+	from tg_tickets.tickets.search import Plan, Search, driving_index, regexp_condition
 
 	word = "drive" + uuid.uuid4().hex[:8]
 	statuses = ["OPEN", "PENDING", "OPEN", "NEW", "BLOCKED", "SOLVED"]
@@ -286,4 +332,8 @@ def test_a_status_or_assignee_filter_drives_the_newest_first_walk_and_equals_the
 				assert got == everything[start : start + page_length], (equal, start, page_length)
 			count = member.call("frappe.desk.reportview.get_count", doctype="Ticket", filters=filters).json()["message"]
 			assert count == len(everything)
+			# the word table's plan tests the same filters on their index entries
+			through_words = Search(word, newest_first=True, equal=equal)
+			through_words.plan = Plan(walk=False, word_table_word=word)
+			assert [name for _, name in through_words.newest_matches(len(everything) + 5)] == everything, equal
 	remove_tickets(made, [users["member"]])

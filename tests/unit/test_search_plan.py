@@ -1,5 +1,8 @@
 """The search planner's cost model: walk the newest rows when the words together are dense enough to fill a
-page soon; otherwise look up the rarest word in the FULLTEXT index and test the other words on its matches."""
+page soon; otherwise look up the rarest word (in the word table for a newest-first page, else in the FULLTEXT
+index) and test the other words on its matches."""
+
+import pytest
 
 from tg_tickets.tickets.search import (
 	DRIVEN_WALK_COST_PER_ROW,
@@ -11,8 +14,10 @@ from tg_tickets.tickets.search import (
 	Probe,
 	choose_plan,
 	driving_index,
+	heads_mask,
 	split_words,
 	walk_cost_per_row,
+	word_table_cost,
 	words_of,
 )
 
@@ -118,3 +123,50 @@ def test_a_word_absent_from_the_probe_counts_as_half_a_match():
 def test_equal_costs_go_to_fulltext():
 	# 10 matches in the probe at 80,000 tickets: walking 4,000 rows, FULLTEXT 400 matches × 10: a tie.
 	assert choose_plan(["w"], probe(10, w=10), 80_000) == Plan(walk=False, fulltext_word="w")
+
+
+def test_on_a_newest_first_page_words_that_rarely_meet_read_the_rarer_words_rows_in_the_word_table():
+	# "printer badger": walking would read the whole table; FULLTEXT on badger visits 2,500 tickets at ~10 µs.
+	plan = choose_plan(["printer", "badger"], probe(0, printer=400, badger=5), MILLION, word_table=True)
+	assert plan == Plan(walk=False, word_table_word="badger")
+
+
+def test_the_word_table_takes_over_words_a_walk_would_otherwise_answer():
+	# A word in 0.25 %: 8,000 rows to walk; its 20 newest word-table rows cost less; 2,500 FULLTEXT matches more.
+	n = int(PROBE_ROWS * 0.0025)
+	assert choose_plan(["badger"], probe(n, badger=n), MILLION, word_table=True) == Plan(walk=False, word_table_word="badger")
+	assert choose_plan(["badger"], probe(n, badger=n), MILLION, word_table=False).walk
+
+
+def test_a_selective_filter_keeps_a_frequent_word_walked_through_the_filters_index():
+	# A word in ~1 %: the filter's index gives a page within ~2,100 of its rows; with a filter keeping 1/120 of
+	# the tickets the word table would test 2,400 of the word's rows on it, with one keeping 1/6 only 120.
+	n = PAGE - 1
+	driven = walk_cost_per_row(True, True)
+	assert choose_plan(["heron"], probe(n, heron=n), MILLION, driven, word_table=True, filter_share=1 / 120).walk
+	plan = choose_plan(["heron"], probe(n, heron=n), MILLION, driven, word_table=True, filter_share=1 / 6)
+	assert plan == Plan(walk=False, word_table_word="heron")
+
+
+def test_the_word_table_reads_until_a_page_of_rows_passes_or_the_words_rows_run_out():
+	# every row a match: a page of 20 rows, each read (0.5) and looked up (10)
+	assert word_table_cost(1, 1000) == pytest.approx(210)
+	# half of them hold the other words: 40 rows read, 24 looked up (20 matches, 20 % of the 20 others)
+	assert word_table_cost(0.5, 1000) == pytest.approx(260)
+	# only 10 rows of the word at all
+	assert word_table_cost(1, 10) == pytest.approx(105)
+	# a filter keeping a quarter: 80 rows read and looked up
+	assert word_table_cost(1, 1000, 0.25) == pytest.approx(840)
+
+
+def test_head_bits_are_the_ones_mariadb_sets_for_a_tickets_words():
+	# crc32(first 3 characters) mod 64, as the word table's SQL computes it (checked in MariaDB: 'pri' → 10,
+	# 'при' → 20): a ticket holding "printers" has the bit a query for "print" or "pri" tests.
+	assert heads_mask(["printer"]) == heads_mask(["pri"]) == heads_mask(["printers"]) == 1 << 10
+	assert heads_mask(["привет"]) == 1 << 20
+
+
+def test_the_mask_of_several_words_holds_each_words_bit_and_short_words_set_none():
+	assert heads_mask(["printer", "привет"]) == (1 << 10) | (1 << 20)
+	assert heads_mask(["on", "ab", "printer"]) == 1 << 10
+	assert heads_mask([]) == 0

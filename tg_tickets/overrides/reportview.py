@@ -118,8 +118,8 @@ def _is_newest_first(order_by: str | None) -> bool:
 
 
 def _execute_page(args, search):
-	"""Runs the list query (Frappe's execute) with the search; a search walked in the search table is
-	answered from its newest matches.
+	"""Runs the list query (Frappe's execute) with the search; a newest-first search is answered from its
+	newest matches (walked in the search table or read through the word table).
 
 	The n newest matches, narrowed by the other filters, give the page exactly when they fill it (every
 	match newer than the n-th is among them) or when there are no more matches. Otherwise the walk goes on
@@ -127,7 +127,7 @@ def _execute_page(args, search):
 	matches the `tabTicket` condition answers instead."""
 	filters = _as_list(args.doctype, args.filters)
 	page_length = cint(args.page_length)
-	if not search.walks_search_table or not page_length:
+	if not search.finds_newest_matches or not page_length:
 		return execute(**{**args, "filters": filters + [search.condition()]})
 	wanted = cint(args.start) + page_length
 	names, last, batch = [], None, wanted

@@ -8,7 +8,7 @@ What belongs to a ticket is read from the doctype meta, not listed here, so a ta
 - child tables of Ticket (Ticket Chat) by `parent`;
 - every Dynamic Link pointing at Ticket (Comment, File, Version, Communication, ToDo, View Log, DocShare,
   Tag Link, Notification Log, ...);
-- Frappe's Access Log (prints of the ticket), the search table, and the files on disk.
+- Frappe's Access Log (prints of the ticket), the search and word tables, and the files on disk.
 Frappe's `delete_doc` is not used: it copies each row into Deleted Document and enqueues a job per record.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import frappe
 
 from tg_tickets.tickets import counters, events
-from tg_tickets.tickets.search import SEARCH_TABLE
+from tg_tickets.tickets.search import SEARCH_TABLE, WORD_TABLE, reindex_words
 
 TICKET = "Ticket"
 ANONYMISED = "[anonymised]"
@@ -183,6 +183,7 @@ def delete_tickets(names: list[str], plan: PurgePlan | None = None) -> Counter:
 			frappe.db.sql(f"update `tab{link.doctype}` set `{link.fieldname}` = null where `{link.fieldname}` in ({ticket_list})")
 	_delete_references(plan.references, TICKET, names, counts)
 	_run(counts, SEARCH_TABLE, f"delete from `{SEARCH_TABLE}` where ticket in ({ticket_list})")
+	_run(counts, WORD_TABLE, f"delete from `{WORD_TABLE}` where ticket in ({ticket_list})")
 	_delete_frappe_traces(names, counts)
 	for child in plan.children:
 		_run(counts, child, f"delete from `tab{child}` where parenttype = 'Ticket' and parent in ({ticket_list})")
@@ -297,6 +298,7 @@ def anonymise_tickets(names: list[str]) -> Counter:
 		{"t": ANONYMISED, "now": frappe.utils.now_datetime()},
 	)
 	frappe.db.sql(f"update `{SEARCH_TABLE}` set body = %s where ticket in ({_in(names)})", (ANONYMISED,))
+	reindex_words(names)  # the words of the erased text go with it
 	_delete_frappe_traces(names, counts)
 	counts["Linked Chat"] += anonymise_chats(_chats_without_live_tickets(chats))
 	return counts
