@@ -247,7 +247,7 @@ tg_tickets_on_customer_messages_stored = [
 # an edited customer message was scored again: the trend is rebuilt, escalation looks again
 tg_tickets_on_customer_scores_changed = [
 	"tg_tickets.lifecycle.sentiment_trend.rebuild_trends",
-	"tg_tickets.lifecycle.escalation.mark_due",
+	"tg_tickets.lifecycle.escalation.mark_rescored_due",
 	# the ticket's figures take the rebuilt trend (tg_tickets/analytics/tracking.py)
 	"tg_tickets.analytics.tracking.on_ticket_messages_stored",
 ]

@@ -269,3 +269,41 @@ def test_a_mention_in_quiet_hours_rings_and_its_email_waits_for_their_end(agent)
 	with clock_at(datetime(2026, 3, 3, 23, 0)):
 		log = mention(AGENT, "User", AGENT, "Admin mentioned you on a user")
 	assert frappe.db.get_value("Notification Log", log.name, "type") == "Mention" and emails() == before + 2
+
+
+def photo_from(uid):
+	"""A customer's photo with no caption, as Telegram sends it."""
+	from telethon.tl import types
+
+	message = types.Message(id=tg.next_id(), peer_id=types.PeerUser(uid), from_id=types.PeerUser(uid), date=tg.now(),
+		message="", media=types.MessageMediaPhoto(photo=types.PhotoEmpty(id=tg.next_id())))
+	return tg.with_entities(types.UpdateNewMessage(message=message, pts=1, pts_count=1), [tg.user(uid)])
+
+
+def test_the_assignee_hears_of_every_customer_message_photos_and_unscored_texts_too(agent):
+	"""What reaches the inbox, on both of its paths (a batch of follow-ups; a message that reopens a solved
+	ticket), rings the assignee's bell once per ticket and batch, whether or not sentiment scored it."""
+	from tests.factories import make_chat
+	from tests.integration.test_telegram_sync import receive
+
+	set_preferences()
+	uid = tg.user_id()
+	chat = make_chat("Photo sender", chat_id=uid)
+	ticket = make_ticket("Screenshot", chats=[chat], assigned_to=AGENT).name
+	frappe.db.commit()
+	expected = f"New customer message on ticket #{ticket}: Screenshot"
+
+	def customer_bells():
+		return [b for b in bells(ticket) if b.startswith("New customer message")]
+
+	receive(photo_from(uid))  # an open ticket: the batch path
+	[photo] = telegram_messages(chat=str(uid), direction="Incoming")
+	assert (photo.media_type, photo.ticket, photo.sentiment_scored) == ("photo", ticket, 0)
+	assert customer_bells() == [expected]
+	receive(tg.private_message(uid, "12345"))  # a text sentiment does not score
+	assert customer_bells() == [expected] * 2
+	frappe.db.set_value("Ticket", ticket, "status", "SOLVED")
+	frappe.db.commit()
+	receive(photo_from(uid))  # reopens the solved ticket: the one-by-one path
+	assert frappe.db.get_value("Ticket", ticket, "status") == "OPEN"
+	assert customer_bells() == [expected] * 3

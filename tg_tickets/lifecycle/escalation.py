@@ -192,7 +192,12 @@ def check_may_switch(ticket) -> None:
 def mark_due(scores: dict) -> None:
 	"""CUSTOMER_MESSAGES_STORED: tickets with new customer scores are looked at by the next sweep (only when
 	a sentiment rule exists; one UPDATE)."""
-	tickets = list(scores)
+	mark_rescored_due([name for name, new in scores.items() if new])
+
+
+def mark_rescored_due(tickets: list[str]) -> None:
+	"""CUSTOMER_SCORES_CHANGED: tickets whose customer messages were scored again are looked at by the next
+	sweep (only when a sentiment rule exists; one UPDATE)."""
 	if tickets and any(r.trigger == er.SENTIMENT for r in rules()):
 		frappe.db.sql(
 			"""update `tabTicket` set next_escalation_at = %s where name in %s and escalation_disabled = 0

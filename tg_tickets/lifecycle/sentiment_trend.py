@@ -68,6 +68,7 @@ def rebuild_trends(tickets: list[str]) -> None:
 def update_trends(scores: dict[str, list[float]]) -> None:
 	"""CUSTOMER_MESSAGES_STORED: each ticket's stored trend plus its new scores, the last TREND_LENGTH kept;
 	one read and one UPDATE for the batch (the desk hears of it through the conversation's realtime event)."""
+	scores = {name: new for name, new in scores.items() if new}
 	if not scores:
 		return
 	stored = dict(frappe.db.sql(

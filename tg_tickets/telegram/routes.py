@@ -49,7 +49,8 @@ class BatchContext:
 		self.sessions = set()
 		self.current_ticket = {}
 		self.mirroring = False
-		self.scores: dict[str, list[float]] = {}  # per ticket, the sentiment of its new customer messages, in order
+		# per ticket with new customer messages: the sentiment of those that scored, in order (maybe none: a photo)
+		self.scores: dict[str, list[float]] = {}
 		self.rescored: set[str] = set()  # tickets whose stored customer messages were scored again (edits)
 
 	def prefetch(self, records: list[InboundRecord]) -> None:
@@ -98,8 +99,9 @@ class BatchContext:
 				record.message_key, 0, 0, 0, 0, 0, score or 0, 0 if score is None else 1,
 			))
 			self.touch(chat, at, ticket)
+			self.scores.setdefault(ticket, [])
 			if score is not None:
-				self.scores.setdefault(ticket, []).append(score)
+				self.scores[ticket].append(score)
 		bulk.insert_rows("Telegram Message", MESSAGE_FIELDS, values)
 
 	def touch(self, chat_id: str, at, ticket: str | None):
@@ -178,11 +180,12 @@ def insert_message(record: InboundRecord, context: BatchContext, **values) -> st
 		"message_key": record.message_key,
 		**values,
 	})
-	if doc.ticket and doc.direction == "Incoming" and not doc.is_agent_reply and doc.text:
-		[score] = conversation.customer_sentiments([doc.text])
+	if doc.ticket and doc.direction == "Incoming" and not doc.is_agent_reply:
+		scored = context.scores.setdefault(doc.ticket, [])
+		[score] = conversation.customer_sentiments([doc.text]) if doc.text else [None]
 		if score is not None:
 			doc.sentiment, doc.sentiment_scored = score, 1
-			context.scores.setdefault(doc.ticket, []).append(score)
+			scored.append(score)
 	doc.set_new_name()
 	doc.set_user_and_timestamp()
 	doc.db_insert()

@@ -235,7 +235,8 @@ def customer_sentiments(texts: list[str]) -> list[float | None]:
 
 
 def customer_messages_stored(scores: dict[str, list[float]]) -> None:
-	"""Scored customer messages were stored: {ticket: their scores, in order} (CUSTOMER_MESSAGES_STORED)."""
+	"""Customer messages were stored: {ticket: the scores of those that scored, in order; maybe none, as for a
+	photo or with no scorer} (CUSTOMER_MESSAGES_STORED)."""
 	if scores:
 		events.emit(events.CUSTOMER_MESSAGES_STORED, dict(sorted(scores.items())))
 

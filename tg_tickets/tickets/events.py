@@ -33,7 +33,8 @@ CUSTOMER_REPLY_EXPECTED = "tg_tickets_claim_customer_reply"
 # Customers' message texts about to be stored (list of texts): a scorer returns one sentiment in [-1, 1] (or
 # None) per text, in order; the first scorer's answer is stored on the messages.
 CUSTOMER_TEXT_SENTIMENT = "tg_tickets_customer_text_sentiment"
-# Scored customer messages were stored ({ticket: their scores, oldest first}): the tickets' trend follows.
+# Customer messages were stored ({ticket: the scores of those that scored, oldest first; empty for a photo or
+# with no scorer}): the tickets' trend follows, and their assignees hear of it.
 CUSTOMER_MESSAGES_STORED = "tg_tickets_on_customer_messages_stored"
 # Customers' stored messages were scored again (an edit in Telegram) on these tickets (sorted list): their
 # trend is rebuilt from the messages' scores and the escalation rules look again.
