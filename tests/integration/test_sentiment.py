@@ -75,3 +75,28 @@ def test_agents_posts_in_the_topic_are_not_scored():
 	[post] = [m for m in incoming(group) if m.ticket == ticket.name]
 	assert post.is_agent_reply == 1 and not post.sentiment_scored
 	assert not frappe.db.get_value("Ticket", ticket.name, "sentiment_trend")
+
+
+def test_a_batchs_scores_extend_each_stored_trend_and_the_mean_follows_its_last_five():
+	"""update_trends (CUSTOMER_MESSAGES_STORED) keeps the trend in one UPDATE without reading it: what it stores
+	is what the definition says, for a long trend, an empty one, none, and a ticket with no new score."""
+	from tg_tickets.lifecycle import sentiment, sentiment_trend
+
+	long, empty, fresh, untouched = (make_ticket(f"Trend {i}") for i in range(4))
+	stored = [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9]
+	frappe.db.set_value("Ticket", long.name, "sentiment_trend", json.dumps(stored))
+	frappe.db.set_value("Ticket", empty.name, "sentiment_trend", "[]")
+	frappe.db.set_value("Ticket", untouched.name, {"sentiment_trend": "[0.25]", "sentiment": 0.25})
+	sentiment_trend.update_trends({long.name: [0.3333, -1.0], empty.name: [0.5], fresh.name: [-0.756, 0.0, 0.125],
+		untouched.name: [], "NOSUCH1": [0.5]})
+
+	def stored_as(ticket):
+		sentiment_value, trend = frappe.db.get_value("Ticket", ticket.name, ["sentiment", "sentiment_trend"])
+		return float(sentiment_value), json.loads(trend)
+
+	for ticket, expected_trend in ((long, (stored + [0.33, -1.0])[-10:]), (empty, [0.5]), (fresh, [-0.76, 0.0, 0.12])):
+		score, trend = stored_as(ticket)
+		assert trend == expected_trend
+		assert score == pytest.approx(sentiment.trend(expected_trend, sentiment_trend.TREND_WINDOW), abs=1e-9)
+	assert stored_as(untouched) == (0.25, [0.25])
+	assert not frappe.db.exists("Ticket", "NOSUCH1")

@@ -70,15 +70,25 @@ def word_valence(word: str, stems: dict[str, float], exact: dict[str, float]) ->
 	return 0.0
 
 
-def emoji_valence(text: str) -> float:
-	"""The valence VADER's lexicon gives the descriptions of the emoji in `text` (its own emoji handling)."""
+@functools.cache
+def emoji_valences() -> dict[str, float]:
+	"""Each emoji's valence: the sum of VADER's lexicon values of the words of its description (VADER's own
+	emoji handling); emoji whose description carries no sentiment are left out."""
 	analyzer = english()
-	total = 0.0
-	for char in text:
-		description = analyzer.emojis.get(char)
-		if description:
-			total += sum(analyzer.lexicon.get(word, 0.0) for word in description.lower().split())
-	return total
+	valences = {}
+	for char, description in analyzer.emojis.items():
+		valence = sum(analyzer.lexicon.get(word, 0.0) for word in description.lower().split())
+		if valence:
+			valences[char] = valence
+	return valences
+
+
+def emoji_valence(text: str) -> float:
+	"""The valence of the emoji in `text`, each occurrence counted."""
+	valences = emoji_valences()
+	if valences.keys().isdisjoint(text):  # most texts: no emoji, found without a Python loop
+		return 0.0
+	return sum(valences[char] for char in text if char in valences)
 
 
 def russian_score(text: str, lexicon=None) -> float:
@@ -136,7 +146,7 @@ def score(text: str | None) -> float | None:
 	"""The message's sentiment in [-1, 1] (0: neutral); None when there is nothing to score."""
 	text = (text or "").strip()
 	cyrillic = CYRILLIC.search(text)
-	if not text or not (cyrillic or LATIN.search(text) or any(c in english().emojis for c in text)):
+	if not text or not (cyrillic or LATIN.search(text) or not english().emojis.keys().isdisjoint(text)):
 		return None
 	if cyrillic and is_russian(text):
 		return russian_score(text)
