@@ -205,3 +205,19 @@ def test_the_neutral_fast_path_takes_plain_texts_and_leaves_lexicon_words_emoji_
 	assert not s.english_is_neutral("I am :) now")  # an emoticon is a lexicon token
 	assert not s.english_is_neutral("order #123 📦")  # emoji go to VADER (their descriptions may score)
 	assert not s.english_is_neutral("fine")
+
+
+def test_modifier_words_never_score_themselves_even_when_a_stem_matches_them():
+	"""A negation, booster, dampener or "but" only modifies: a lexicon stem that one of them starts with ("так" of
+	"таким", "не" of "нежный") does not give it a valence of its own."""
+	lexicon = s.load_lexicon("так\t1.0\nне\t-1.0\nнемн\t1.0\nно\t1.0\nхорош\t2.0\n")
+	assert s.russian_score("так хорошо", lexicon) == norm(2.293)
+	assert s.russian_score("не хорошо", lexicon) == norm(2.0 * s.N_SCALAR)
+	assert s.russian_score("немного хорошо", lexicon) == norm(2.0 - 0.293)
+	assert s.russian_score("но хорошо", lexicon) == norm(2.0 * 1.5)
+
+
+def test_a_mostly_latin_text_with_a_cyrillic_word_is_scored_as_english():
+	text = "This is terrible, Иван"
+	assert s.score(text) == round(s.english().polarity_scores(text)["compound"], 4) < -0.4
+	assert s.russian_score(text) == 0.0  # what the Russian rules would have given
