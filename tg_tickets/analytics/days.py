@@ -211,28 +211,25 @@ def _part_from_stored(kind: str, figures: str, values_a, values_b) -> p.Part:
 	return p.Part(kind, stored["sums"], tuple(arrays), stored.get("oldest"))
 
 
-class Plan:
-	"""How one report read gets each kind's parts: which day summaries (dimension, value) serve it, or None when
-	only rows can (two filters, or a filter and a grouping by another dimension)."""
-
-	def __init__(self, filters: dict, group_by: str):
-		self.filters, self.group_by = filters, group_by
-		grouped = p.dimension_of(group_by) if group_by and group_by not in ("Week", "Day") else None
-		self.summary = None
-		if not filters:
-			self.summary = (grouped or "", None)
-		elif len(filters) == 1:
-			[(dimension, value)] = filters.items()
-			if grouped in (None, dimension):
-				self.summary = (dimension, value)
+def summary_source(filters: dict, grouped: str | None) -> tuple[str, str | None] | None:
+	"""Which day summaries serve one report read, as (dimension, value; None for every value), or None when only
+	rows can (two filters, or a filter and a grouping by another dimension). `grouped`: the dimension the read
+	groups by, None for none (or by week or day)."""
+	if not filters:
+		return (grouped or "", None)
+	if len(filters) == 1:
+		[(dimension, value)] = filters.items()
+		if grouped in (None, dimension):
+			return (dimension, value)
+	return None
 
 
 def read_parts(kind: str, start: date | None, end: date | None, filters: dict, group_by: str,
 		statements: list | None = None) -> dict:
 	"""{group: finished Part} for one kind of figure over [start, end] (OPEN: every day). `statements` collects the
 	(kind, sql, values) run, for the benchmark's plans."""
-	plan = Plan(filters, group_by)
-	grouped = p.dimension_of(group_by) if group_by and group_by not in ("Week", "Day") else ""
+	grouped = p.dimension_of(group_by) if group_by and group_by not in ("Week", "Day") else None
+	summary = summary_source(filters, grouped)
 	epoch = _epoch()
 	parts: dict = {}
 	_prepare_session()
@@ -244,17 +241,17 @@ def read_parts(kind: str, start: date | None, end: date | None, filters: dict, g
 
 	def from_rows(clauses, values):
 		filter_clauses, filter_values = _filter_sql(filters)
-		result = run(*row_statement(kind, grouped, clauses + filter_clauses, values + filter_values))
-		parts_from_rows(kind, grouped, result, group_by, parts)
+		result = run(*row_statement(kind, grouped or "", clauses + filter_clauses, values + filter_values))
+		parts_from_rows(kind, grouped or "", result, group_by, parts)
 
-	if plan.summary is None or not _complete(epoch):
-		if plan.summary is not None:
+	if summary is None or not _complete(epoch):
+		if summary is not None:
 			rebuild_later()
 		from_rows(*_range_sql(kind, start, end))
 		return {g: part.finish() for g, part in parts.items()}
 
 	stale = _stale_days(kind, start, end, epoch)
-	dimension, value = plan.summary
+	dimension, value = summary
 	clauses, values = ["kind = %s", "dimension = %s"], [kind, dimension]
 	if kind != p.OPEN:
 		clauses.append("day between %s and %s")
