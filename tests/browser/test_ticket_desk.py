@@ -140,11 +140,15 @@ def test_list_view_settings_apply_to_the_table(browser, live_site, users, tag):
 
 
 def fill_new_ticket(dialog, title, chat_query, comment):
+	# Frappe focuses the first input once the dialog has finished opening ("shown"); typing before that races
+	# its opening (a comment typed at once was seen lost, 1 run in ~4).
+	expect(dialog.locator("input[data-fieldname='title']")).to_be_focused()
 	dialog.locator("input[data-fieldname='title']").fill(title)
 	if chat_query:
 		dialog.locator(".tg-chat-search").fill(chat_query)
 		dialog.locator(".tg-chat-result").first.click()
 	dialog.locator("textarea[data-fieldname='comment']").fill(comment)
+	expect(dialog.locator("textarea[data-fieldname='comment']")).to_have_value(comment)
 	dialog.locator("button[data-fieldname='stage_comment']").click()
 	expect(dialog.locator(".tg-staged-comment")).to_have_count(1)
 
