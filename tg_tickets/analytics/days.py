@@ -241,8 +241,9 @@ def read_parts(kind: str, start: date | None, end: date | None, filters: dict, g
 
 	def from_rows(clauses, values):
 		filter_clauses, filter_values = _filter_sql(filters)
-		result = run(*row_statement(kind, grouped or "", clauses + filter_clauses, values + filter_values))
-		parts_from_rows(kind, grouped or "", result, group_by, parts)
+		dimension = grouped or ""
+		result = run(*row_statement(kind, dimension, clauses + filter_clauses, values + filter_values))
+		parts_from_rows(kind, dimension, result, group_by, parts)
 
 	if summary is None or not _complete(epoch):
 		if summary is not None:
